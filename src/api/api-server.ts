@@ -1,0 +1,87 @@
+/**
+ * @module The `traefik` entry point: /ping, the REST API (/api/*) and, later, /metrics and the
+ * dashboard. Served by the control plane, never through the proxy's data plane, so it answers
+ * even when no route works.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RuntimeView } from '../runtime/build-runtime.ts';
+import { listJson, overviewJson, rawData, routerJson, serviceJson } from './runtime-json.ts';
+
+export interface ApiSources {
+  readonly view: () => RuntimeView;
+  readonly serverStatus: (service: string) => Record<string, string>;
+  readonly providers: readonly string[];
+  readonly entryPoints: () => ReadonlyArray<{ name: string; address: string }>;
+  readonly version: string;
+  readonly api: boolean;
+  readonly ping: boolean;
+  readonly features: Record<string, unknown>;
+}
+
+export class ApiServer {
+  readonly #server: Server;
+  readonly #sources: ApiSources;
+
+  constructor(sources: ApiSources) {
+    this.#sources = sources;
+    this.#server = createServer((req, res) => this.#handle(req, res));
+  }
+
+  async listen(port: number, host: string | undefined): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen({ port, host }, () => resolve());
+    });
+    return this.#server.address() as AddressInfo;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://api');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { message: 'method not allowed' });
+    if (path === '/ping' && this.#sources.ping) return sendText(res, 200, 'OK');
+    if (!this.#sources.api || !path.startsWith('/api')) return sendText(res, 404, '404 page not found');
+    const view = this.#sources.view();
+    const status = this.#sources.serverStatus;
+    const item = /^\/api\/http\/(routers|services|middlewares)(?:\/(.+))?$/.exec(path);
+    if (item !== null) {
+      const kind = item[1] as 'routers' | 'services' | 'middlewares';
+      const toJson = kind === 'routers' ? routerJson : (i: never) => serviceJson(i, kind === 'services' ? status((i as { name: string }).name) : undefined);
+      if (item[2] === undefined) return send(res, 200, listJson(view[kind].values(), toJson as (i: never) => Record<string, unknown>, url.searchParams));
+      const info = view[kind].get(decodeURIComponent(item[2]));
+      if (info === undefined) return send(res, 404, { message: `${kind.slice(0, -1)} not found` });
+      return send(res, 200, { ...(toJson as (i: never) => object)(info as never), name: info.name, provider: info.provider });
+    }
+    switch (path) {
+      case '/api/rawdata':
+        return send(res, 200, rawData(view, status));
+      case '/api/overview':
+        return send(res, 200, overviewJson(view, this.#sources.providers, this.#sources.features));
+      case '/api/entrypoints':
+        return send(res, 200, this.#sources.entryPoints());
+      case '/api/version':
+        return send(res, 200, { Version: this.#sources.version, Codename: 'switchyard' });
+      default:
+        return send(res, 404, { message: 'not found' });
+    }
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

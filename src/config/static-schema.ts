@@ -1,0 +1,150 @@
+/**
+ * @module The static configuration (CONTRACT §1): Traefik's static names for the subset we support,
+ * plus our own `workers`, `cluster.*` and `demo`. Types are inferred from the schema.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+
+/** Go/Traefik duration as text (`100ms`, `1m30s`) or a bare number of seconds; kept in milliseconds. */
+const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = parseDuration(String(value));
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as 10s, 100ms or 1m30s (a bare number means seconds), got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** Go's ParseBool set, as Traefik accepts on the command line. */
+const goBool = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'boolean') return value;
+  if (['1', 't', 'T', 'TRUE', 'true', 'True', ''].includes(value)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
+  ctx.addIssue({ code: 'custom', message: `expected true or false, got ${JSON.stringify(value)}` });
+  return z.NEVER;
+});
+
+/** A feature switch that Traefik also accepts as a bare flag or an empty section (`--ping`, `ping: {}`). */
+const presence = z.union([goBool, z.object({}).loose(), z.null()]).transform((v) => v === null || typeof v === 'object' || v === true);
+
+const listenAddress = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}(\/(tcp|udp))?$/, {
+  message: 'expected [host]:port, for example :80 or 127.0.0.1:8000',
+});
+
+const commaList = z.union([z.array(z.string()), z.string()]).transform((v) =>
+  (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
+);
+
+const integer = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const n = typeof value === 'number' ? value : /^[-+]?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (Number.isSafeInteger(n)) return n;
+  ctx.addIssue({ code: 'custom', message: `expected an integer, got ${JSON.stringify(value)}` });
+  return z.NEVER;
+});
+
+const tlsFiles = z.object({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional(), insecureSkipVerify: goBool.optional() }).strict();
+
+const entryPoint = z
+  .object({
+    address: listenAddress,
+    asDefault: goBool.optional(),
+    http: z
+      .object({
+        redirections: z
+          .object({
+            entryPoint: z
+              .object({
+                to: z.string(),
+                scheme: z.string().default('https'),
+                permanent: goBool.default(true),
+                priority: integer.optional(),
+              })
+              .strict(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    forwardedHeaders: z
+      .object({ trustedIPs: commaList.optional(), insecure: goBool.optional() })
+      .strict()
+      .optional(),
+    transport: z
+      .object({
+        respondingTimeouts: z
+          .object({ readTimeout: duration.optional(), writeTimeout: duration.optional(), idleTimeout: duration.optional() })
+          .strict()
+          .optional(),
+        lifeCycle: z.object({ graceTimeOut: duration.optional(), requestAcceptGraceTimeout: duration.optional() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const storeProvider = z
+  .object({
+    endpoints: commaList,
+    rootKey: z.string().default('traefik'),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    token: z.string().optional(),
+    tls: tlsFiles.optional(),
+  })
+  .strict();
+
+export const staticConfigSchema = z
+  .object({
+    entryPoints: z.record(z.string(), entryPoint).default({}),
+    providers: z
+      .object({
+        providersThrottleDuration: duration.default(5),
+        file: z.object({ filename: z.string(), watch: goBool.default(true) }).strict().optional(),
+        etcd: storeProvider.optional(),
+        consul: storeProvider.optional(),
+      })
+      .strict()
+      .default({ providersThrottleDuration: 5 }),
+    serversTransport: z
+      .object({
+        insecureSkipVerify: goBool.optional(),
+        maxIdleConnsPerHost: integer.optional(),
+        forwardingTimeouts: z
+          .object({ dialTimeout: duration.default(30_000), responseHeaderTimeout: duration.default(0), idleConnTimeout: duration.default(90_000) })
+          .strict()
+          .default({ dialTimeout: 30_000, responseHeaderTimeout: 0, idleConnTimeout: 90_000 }),
+      })
+      .strict()
+      .default({ forwardingTimeouts: { dialTimeout: 30_000, responseHeaderTimeout: 0, idleConnTimeout: 90_000 } }),
+    certificatesResolvers: z.record(z.string(), z.object({ acme: z.object({}).loose() }).strict()).default({}),
+    core: z.object({ defaultRuleSyntax: z.enum(['v2', 'v3']).default('v3') }).strict().default({ defaultRuleSyntax: 'v3' }),
+    api: z
+      .union([z.object({ dashboard: goBool.default(true), insecure: goBool.default(false), debug: goBool.optional() }).strict(), presence])
+      .optional(),
+    ping: presence.optional(),
+    metrics: z.object({ prometheus: presence.optional() }).strict().optional(),
+    log: z
+      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']).default('info'), format: z.enum(['json', 'common']).optional() })
+      .strict()
+      .default({ level: 'info' }),
+    accessLog: z.union([z.object({ filePath: z.string().optional(), format: z.enum(['json', 'common']).optional() }).strict(), presence]).optional(),
+    workers: z
+      .union([z.literal('auto'), integer.pipe(z.number().min(1).max(256))], { error: 'expected a number of worker threads from 1 to 256, or auto' })
+      .default('auto'),
+    cluster: z
+      .object({
+        nodeId: z.string().optional(),
+        stateKey: z.string().default('switchyard'),
+        lockTTL: duration.default(15_000),
+        secretFile: z.string().optional(),
+        snapshotFile: z.string().optional(),
+      })
+      .strict()
+      .default({ stateKey: 'switchyard', lockTTL: 15_000 }),
+    demo: z.union([z.object({ address: listenAddress.default('127.0.0.1:9101') }).strict(), presence]).optional(),
+  })
+  .strict();
+
+export type StaticConfigInput = z.input<typeof staticConfigSchema>;
+export type StaticConfig = z.output<typeof staticConfigSchema>;

@@ -1,0 +1,51 @@
+/** @module TLS section schemas: certificates, options and stores (`<root>/tls/…`). */
+
+import { z } from 'zod';
+
+/** certFile/keyFile hold a path on the node or the PEM text itself (Traefik's FileOrContent). */
+export const tlsCertificateSchema = z.object({
+  certFile: z.string(),
+  keyFile: z.string(),
+  stores: z.array(z.string()).optional(),
+});
+
+const tlsVersion = z.enum(['VersionTLS10', 'VersionTLS11', 'VersionTLS12', 'VersionTLS13']);
+
+export const tlsOptionsSchema = z.object({
+  minVersion: tlsVersion.optional(),
+  maxVersion: tlsVersion.optional(),
+  cipherSuites: z.array(z.string()).optional(),
+  curvePreferences: z.array(z.string()).optional(),
+  sniStrict: z.boolean().optional(),
+  alpnProtocols: z.array(z.string()).optional(),
+  disableSessionTickets: z.boolean().optional(),
+  /** Deprecated in Go (golang/go#45430) and ignored, but still a key Traefik decodes. */
+  preferServerCipherSuites: z.boolean().optional(),
+  clientAuth: z
+    .object({
+      caFiles: z.array(z.string()).optional(),
+      clientAuthType: z
+        .enum([
+          'NoClientCert',
+          'RequestClientCert',
+          'RequireAnyClientCert',
+          'VerifyClientCertIfGiven',
+          'RequireAndVerifyClientCert',
+        ])
+        .optional(),
+    })
+    .optional(),
+});
+
+/** A certificate's domains: the main name and its subject alternative names. */
+export const tlsDomainSchema = z.object({ main: z.string().optional(), sans: z.array(z.string()).optional() });
+
+export const tlsStoreSchema = z.object({
+  defaultCertificate: z.object({ certFile: z.string(), keyFile: z.string() }).optional(),
+  defaultGeneratedCert: z.object({ resolver: z.string().optional(), domain: tlsDomainSchema.optional() }).optional(),
+});
+
+export type TlsCertificate = z.output<typeof tlsCertificateSchema>;
+export type TlsOptions = z.output<typeof tlsOptionsSchema>;
+export type TlsStore = z.output<typeof tlsStoreSchema>;
+export type TlsDomain = z.output<typeof tlsDomainSchema>;

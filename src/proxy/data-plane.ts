@@ -1,0 +1,186 @@
+/**
+ * @module A data plane: serves requests from the current snapshot. `apply()` compiles a new
+ * snapshot (route tables per entry point, service handlers) off to the side and swaps it in one
+ * assignment, so a request routed on the old one finishes on it; pools of servers that stay are
+ * reused. Health updates flip a server's flag in place.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { compileRouteTable, type RouteTable } from '../rules/route-table.ts';
+import { routingPath } from '../rules/routing-path.ts';
+import type { Snapshot } from '../runtime/snapshot.ts';
+import { sendError } from './error-responses.ts';
+import type { EntryPointSettings, RequestContext } from './request-context.ts';
+import { routingHost } from './request-host.ts';
+import { buildServiceHandlers, healthKey, LoadBalancerService, type ServiceHandler } from './service-handlers.ts';
+import { UpstreamPools, type UpstreamTimeouts } from './upstream-pools.ts';
+import { tunnelUpgrade } from './websocket.ts';
+
+export interface RouteTarget {
+  readonly routerName: string;
+  readonly serviceName: string;
+  readonly service: ServiceHandler;
+}
+
+interface CompiledEntryPoint {
+  readonly plain: RouteTable<RouteTarget>;
+  readonly tls: RouteTable<RouteTarget>;
+}
+
+interface Compiled {
+  readonly revision: number;
+  readonly entryPoints: ReadonlyMap<string, CompiledEntryPoint>;
+  readonly services: ReadonlyMap<string, ServiceHandler>;
+}
+
+export interface DataPlaneOptions {
+  readonly timeouts: UpstreamTimeouts;
+  readonly entryPoints: ReadonlyMap<string, EntryPointSettings>;
+  /** Called when a request finished, for the access log; absent means no per-request bookkeeping. */
+  readonly onRequestDone?: ((ctx: RequestContext) => void) | undefined;
+}
+
+const NO_ENTRY_POINT: CompiledEntryPoint | undefined = undefined;
+const DEFAULT_SETTINGS: EntryPointSettings = { trust: { insecure: false, trustedIPs: undefined }, localPort: 0 };
+
+export class DataPlane {
+  readonly #pools: UpstreamPools;
+  readonly #options: DataPlaneOptions;
+  readonly #health = new Map<string, boolean>();
+  #compiled: Compiled = { revision: 0, entryPoints: new Map(), services: new Map() };
+
+  constructor(options: DataPlaneOptions) {
+    this.#options = options;
+    this.#pools = new UpstreamPools(options.timeouts);
+  }
+
+  get revision(): number {
+    return this.#compiled.revision;
+  }
+
+  apply(snapshot: Snapshot): void {
+    const services = buildServiceHandlers(snapshot.services, {
+      pools: this.#pools,
+      health: this.#health,
+    });
+    const entryPoints = new Map<string, CompiledEntryPoint>();
+    for (const [name, { routers }] of Object.entries(snapshot.entryPoints)) {
+      const routes = routers.map((r) => ({
+        name: r.name,
+        rule: r.rule,
+        syntax: r.syntax,
+        priority: r.priority,
+        tls: r.tls,
+        target: { routerName: r.name, serviceName: r.service, service: services.get(r.service)! },
+      }));
+      entryPoints.set(name, {
+        plain: compileRouteTable(routes.filter((r) => !r.tls)).table,
+        tls: compileRouteTable(routes.filter((r) => r.tls)).table,
+      });
+    }
+    this.#compiled = { revision: snapshot.revision, entryPoints, services };
+    const origins = new Set<string>();
+    for (const handler of services.values()) {
+      if (handler instanceof LoadBalancerService) for (const s of handler.servers) origins.add(s.origin);
+    }
+    this.#pools.retain(origins);
+  }
+
+  /** An active health check's verdict; applies now and to later snapshots with the same server. */
+  setServerHealth(service: string, url: string, healthy: boolean): void {
+    this.#health.set(healthKey(service, url), healthy);
+    const handler = this.#compiled.services.get(service);
+    if (handler instanceof LoadBalancerService) for (const s of handler.servers) if (s.url === url) s.healthy = healthy;
+  }
+
+  handleRequest(entryPoint: string, req: IncomingMessage, res: ServerResponse, tls: boolean): void {
+    const ctx = this.#context(entryPoint, req, res, tls);
+    if (ctx === undefined) return;
+    const target = this.#route(ctx, tls);
+    if (target === undefined) {
+      sendError(res, 404);
+      return;
+    }
+    target.service.handle(ctx);
+  }
+
+  handleUpgrade(entryPoint: string, req: IncomingMessage, socket: Duplex, head: Buffer, tls: boolean): void {
+    const res = undefined as unknown as ServerResponse;
+    const ctx = this.#context(entryPoint, req, res, tls, socket);
+    if (ctx === undefined) return;
+    const target = this.#route(ctx, tls);
+    const service = target?.service instanceof LoadBalancerService ? target.service : undefined;
+    const server = service?.pick();
+    if (service === undefined || server === undefined) {
+      rawError(socket, target === undefined ? 404 : 503);
+      return;
+    }
+    tunnelUpgrade(ctx, socket, head, server, service.passHostHeader);
+  }
+
+  async close(): Promise<void> {
+    await this.#pools.close();
+  }
+
+  #route(ctx: RequestContext, tls: boolean): RouteTarget | undefined {
+    const ep = this.#compiled.entryPoints.get(ctx.entryPoint) ?? NO_ENTRY_POINT;
+    if (ep === undefined) return undefined;
+    const match = (tls ? ep.tls : ep.plain).match(ctx);
+    if (match === undefined) return undefined;
+    ctx.routerName = match.target.routerName;
+    ctx.serviceName = match.target.serviceName;
+    return match.target;
+  }
+
+  #context(entryPoint: string, req: IncomingMessage, res: ServerResponse, tls: boolean, socket?: Duplex): RequestContext | undefined {
+    const settings = this.#options.entryPoints.get(entryPoint) ?? DEFAULT_SETTINGS;
+    let target = req.url ?? '/';
+    let hostHeader = req.headers.host;
+    if (target.charCodeAt(0) !== 47 /* / */) {
+      // absolute-form (RFC 9112 §3.2.2): its authority replaces the Host header.
+      const absolute = /^https?:\/\/([^/?#]*)([^#]*)/i.exec(target);
+      if (absolute === null) {
+        if (socket !== undefined) rawError(socket, 400);
+        else sendError(res, 400);
+        return undefined;
+      }
+      hostHeader = absolute[1];
+      target = absolute[2] === '' ? '/' : absolute[2]!;
+    }
+    const q = target.indexOf('?');
+    const path = routingPath(q === -1 ? target : target.slice(0, q));
+    if (path === null) {
+      if (socket !== undefined) rawError(socket, 400);
+      else sendError(res, 400);
+      return undefined;
+    }
+    const rawQuery = q === -1 ? '' : target.slice(q + 1);
+    const ctx: RequestContext = {
+      req,
+      res,
+      entryPoint,
+      settings,
+      tls,
+      host: routingHost(hostHeader),
+      path,
+      method: req.method ?? 'GET',
+      rawQuery,
+      rawHeaders: req.rawHeaders,
+      clientIp: req.socket.remoteAddress ?? '',
+      search: q === -1 ? '' : target.slice(q),
+      startedAt: performance.now(),
+      routerName: undefined,
+      serviceName: undefined,
+      serverUrl: undefined,
+      originStatus: 0,
+    };
+    const done = this.#options.onRequestDone;
+    if (done !== undefined && res !== undefined) res.once('close', () => done(ctx));
+    return ctx;
+  }
+}
+
+function rawError(socket: Duplex, status: number): void {
+  const text = status === 404 ? '404 page not found' : status === 503 ? 'Service Unavailable' : status === 400 ? 'Bad Request' : 'Bad Gateway';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${text.length + 1}\r\nconnection: close\r\n\r\n${text}\n`);
+}

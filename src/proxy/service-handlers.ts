@@ -1,0 +1,174 @@
+/**
+ * @module Builds the request handler of each service in a snapshot: a load balancer over upstream
+ * servers, a weighted split across services, or a failover pair. Built once per snapshot; the
+ * per-request work is a pick and a forward.
+ */
+import { sendError } from './error-responses.ts';
+import { forward } from './forward.ts';
+import { WeightedRoundRobin } from './load-balancer.ts';
+import type { RequestContext } from './request-context.ts';
+import type { UpstreamPools } from './upstream-pools.ts';
+import type { UpstreamServer } from './upstream-server.ts';
+import type { LoadBalancerSpec, ServiceSpec } from '../runtime/snapshot.ts';
+
+export interface ServiceHandler {
+  readonly name: string;
+  /** True while at least one server can take a request (failover and weighted use it). */
+  available(): boolean;
+  handle(ctx: RequestContext): void;
+}
+
+export interface ServiceBuildContext {
+  readonly pools: UpstreamPools;
+  /** Last known health of `service\nurl`; absent means healthy (not checked yet). */
+  readonly health: ReadonlyMap<string, boolean>;
+}
+
+export function healthKey(service: string, url: string): string {
+  return `${service}\n${url}`;
+}
+
+/** Builds every service; references were checked by the control plane, cycles are cut. */
+export function buildServiceHandlers(specs: Readonly<Record<string, ServiceSpec>>, build: ServiceBuildContext): Map<string, ServiceHandler> {
+  const handlers = new Map<string, ServiceHandler>();
+  const building = new Set<string>();
+  const get = (name: string): ServiceHandler => {
+    const done = handlers.get(name);
+    if (done !== undefined) return done;
+    const spec = specs[name];
+    if (spec === undefined || building.has(name)) return unavailable(name);
+    building.add(name);
+    let handler: ServiceHandler;
+    switch (spec.kind) {
+      case 'loadBalancer':
+        handler = new LoadBalancerService(name, spec, build);
+        break;
+      case 'weighted':
+        handler = new WeightedService(name, spec.services.map((s) => ({ handler: get(s.name), weight: s.weight, healthy: true })));
+        break;
+      case 'failover':
+        handler = new FailoverService(name, get(spec.service), get(spec.fallback));
+        break;
+      case 'mirroring':
+        // The client always gets the main service's answer; mirrors arrive with the middlewares issue.
+        handler = get(spec.service);
+        break;
+    }
+    building.delete(name);
+    handlers.set(name, handler);
+    return handler;
+  };
+  for (const name of Object.keys(specs)) get(name);
+  return handlers;
+}
+
+export class LoadBalancerService implements ServiceHandler {
+  readonly name: string;
+  readonly servers: readonly UpstreamServer[];
+  readonly #balancer: WeightedRoundRobin<UpstreamServer>;
+  readonly #passHostHeader: boolean;
+
+  constructor(name: string, spec: LoadBalancerSpec, build: ServiceBuildContext) {
+    this.name = name;
+    this.servers = spec.servers.map((s) => upstreamServer(s.url, s.weight, s.preservePath, build, build.health.get(healthKey(name, s.url)) ?? true));
+    this.#balancer = new WeightedRoundRobin(this.servers);
+    this.#passHostHeader = spec.passHostHeader;
+  }
+
+  available(): boolean {
+    return this.servers.some((s) => s.healthy && s.weight > 0);
+  }
+
+  get passHostHeader(): boolean {
+    return this.#passHostHeader;
+  }
+
+  pick(): UpstreamServer | undefined {
+    return this.#balancer.next();
+  }
+
+  handle(ctx: RequestContext): void {
+    const server = this.#balancer.next();
+    if (server === undefined) {
+      sendError(ctx.res, 503, 'no available server');
+      return;
+    }
+    forward(ctx, server, this.#passHostHeader);
+  }
+}
+
+function upstreamServer(url: string, weight: number, preservePath: boolean, build: ServiceBuildContext, healthy: boolean): UpstreamServer {
+  const parsed = new URL(url);
+  const secure = parsed.protocol === 'https:';
+  const port = parsed.port === '' ? (secure ? 443 : 80) : Number(parsed.port);
+  const path = parsed.pathname === '/' ? '' : parsed.pathname.replace(/\/$/, '');
+  return {
+    url,
+    origin: parsed.origin,
+    host: parsed.host,
+    hostname: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    secure,
+    pathPrefix: preservePath ? path : '',
+    pool: build.pools.get(parsed.origin),
+    weight,
+    healthy,
+  };
+}
+
+interface WeightedChild {
+  readonly handler: ServiceHandler;
+  readonly weight: number;
+  healthy: boolean;
+}
+
+class WeightedService implements ServiceHandler {
+  readonly name: string;
+  readonly #children: readonly WeightedChild[];
+  readonly #balancer: WeightedRoundRobin<WeightedChild>;
+
+  constructor(name: string, children: WeightedChild[]) {
+    this.name = name;
+    this.#children = children;
+    this.#balancer = new WeightedRoundRobin(children);
+  }
+
+  available(): boolean {
+    return this.#children.some((c) => c.handler.available());
+  }
+
+  handle(ctx: RequestContext): void {
+    for (const child of this.#children) child.healthy = child.handler.available();
+    const child = this.#balancer.next();
+    if (child === undefined) sendError(ctx.res, 503, 'no available server');
+    else child.handler.handle(ctx);
+  }
+}
+
+class FailoverService implements ServiceHandler {
+  readonly name: string;
+  readonly #main: ServiceHandler;
+  readonly #fallback: ServiceHandler;
+
+  constructor(name: string, main: ServiceHandler, fallback: ServiceHandler) {
+    this.name = name;
+    this.#main = main;
+    this.#fallback = fallback;
+  }
+
+  available(): boolean {
+    return this.#main.available() || this.#fallback.available();
+  }
+
+  handle(ctx: RequestContext): void {
+    (this.#main.available() ? this.#main : this.#fallback).handle(ctx);
+  }
+}
+
+function unavailable(name: string): ServiceHandler {
+  return {
+    name,
+    available: () => false,
+    handle: (ctx) => sendError(ctx.res, 503, 'no available server'),
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * @module The compile step of the control plane: decoded configurations (one per provider) become
+ * the runtime view the API shows (every router, service and middleware with its status and errors)
+ * and the snapshot the data planes serve. Pure: the same input gives the same output.
+ *
+ * Cross-object checks happen here, per object, as Traefik does for semantic errors: a router whose
+ * rule does not compile, whose service or middleware is missing or broken, or whose entry points
+ * all are unknown is disabled alone, with an error naming the key at fault.
+ */
+import type { DecodeResult, Decoded, Router, Service, Middleware } from '../config/dynamic.ts';
+import type { ProblemData } from '../errors.ts';
+import { compileRouteTable } from '../rules/route-table.ts';
+import { middlewareTypes } from '../middlewares/registry.ts';
+import type { HealthCheckSpec, RouterSpec, ServiceSpec, Snapshot, MiddlewareSpec } from './snapshot.ts';
+
+export type Status = 'enabled' | 'disabled' | 'warning';
+
+export interface RouterInfo {
+  readonly name: string;
+  readonly provider: string;
+  readonly config: Record<string, unknown>;
+  status: Status;
+  readonly errors: ProblemData[];
+  using: string[];
+}
+
+export interface ServiceInfo {
+  readonly name: string;
+  readonly provider: string;
+  readonly config: Record<string, unknown>;
+  status: Status;
+  readonly errors: ProblemData[];
+  readonly usedBy: string[];
+}
+
+export interface MiddlewareInfo extends ServiceInfo {}
+
+export interface RuntimeView {
+  readonly revision: number;
+  readonly routers: ReadonlyMap<string, RouterInfo>;
+  readonly services: ReadonlyMap<string, ServiceInfo>;
+  readonly middlewares: ReadonlyMap<string, MiddlewareInfo>;
+  /** Problems not owned by one object (ignored keys, leading slashes…). */
+  readonly problems: readonly ProblemData[];
+}
+
+export interface BuildInput {
+  readonly revision: number;
+  /** Provider name (`file`, `etcd`, `consul`) → its decoded configuration and the key root errors use. */
+  readonly providers: ReadonlyMap<string, { readonly decoded: DecodeResult; readonly root: string }>;
+  /** Entry points that route requests (not `traefik`). */
+  readonly entryPoints: readonly string[];
+  /** Entry points used by routers that name none (Traefik: asDefault ones, else all). */
+  readonly defaultEntryPoints: readonly string[];
+  readonly defaultRuleSyntax: 'v2' | 'v3';
+}
+
+export interface BuildOutput {
+  readonly view: RuntimeView;
+  readonly snapshot: Snapshot;
+}
+
+export function buildRuntime(input: BuildInput): BuildOutput {
+  const routers = new Map<string, RouterInfo>();
+  const services = new Map<string, ServiceInfo>();
+  const middlewares = new Map<string, MiddlewareInfo>();
+  const validRouters = new Map<string, { router: Router; provider: string; root: string; rawName: string }>();
+  const validServices = new Map<string, Service>();
+  const validMiddlewares = new Map<string, Middleware>();
+  const problems: ProblemData[] = [];
+
+  for (const [provider, { decoded, root }] of input.providers) {
+    problems.push(...decoded.problems);
+    for (const [name, d] of decoded.services) {
+      const info = objectInfo(name, provider, d);
+      services.set(info.name, info);
+      if (d.value !== undefined) validServices.set(info.name, d.value);
+    }
+    for (const [name, d] of decoded.middlewares) {
+      const info = objectInfo(name, provider, d);
+      middlewares.set(info.name, info);
+      if (d.value !== undefined) {
+        const type = Object.keys(d.value).find((k) => (d.value as Record<string, unknown>)[k] !== undefined);
+        if (type === undefined || !middlewareTypes.has(type)) {
+          disable(info, { code: 'SY_MIDDLEWARE_UNSUPPORTED', key: `${root}/http/middlewares/${name}/${type ?? ''}`, message: `middleware type ${type ?? '(none)'} is not supported by this version of Switchyard` });
+        } else validMiddlewares.set(info.name, d.value);
+      }
+    }
+    for (const [name, d] of decoded.routers) {
+      const info: RouterInfo = { ...objectInfo(name, provider, d), using: [] };
+      routers.set(info.name, info);
+      if (d.value !== undefined) validRouters.set(info.name, { router: d.value, provider, root, rawName: name });
+    }
+  }
+
+  // Services referencing other services (weighted, mirroring, failover) need those to be valid.
+  const serviceSpecs = new Map<string, ServiceSpec>();
+  for (const [name, service] of validServices) {
+    const provider = services.get(name)!.provider;
+    const spec = serviceSpec(service);
+    const missing = childServices(spec).map((child) => qualify(child, provider)).filter((child) => !validServices.has(child));
+    if (missing.length > 0) {
+      disable(services.get(name)!, { code: 'SY_SERVICE_REFERENCE', message: `references service(s) that do not exist or are invalid: ${missing.join(', ')}` });
+      continue;
+    }
+    serviceSpecs.set(name, qualifyChildren(spec, provider));
+  }
+
+  const known = new Set(input.entryPoints);
+  const routeCandidates: { name: string; rule: string; syntax: 'v2' | 'v3'; priority: number | undefined; target: RouterSpec; root: string; rawName: string }[] = [];
+  for (const [name, { router, provider, root, rawName }] of validRouters) {
+    const info = routers.get(name)!;
+    const key = (field: string) => `${root}/http/routers/${rawName}/${field}`;
+    const service = qualify(router.service, provider);
+    const serviceInfo = services.get(service);
+    if (serviceInfo === undefined) disable(info, { code: 'SY_ROUTER_SERVICE_MISSING', key: key('service'), message: `the service "${service}" does not exist` });
+    else if (!serviceSpecs.has(service)) disable(info, { code: 'SY_ROUTER_SERVICE_INVALID', key: key('service'), message: `the service "${service}" is invalid: ${serviceInfo.errors.map((e) => e.message).join('; ')}` });
+    const chain: string[] = [];
+    for (const [i, m] of (router.middlewares ?? []).entries()) {
+      const qualified = qualify(m, provider);
+      const mInfo = middlewares.get(qualified);
+      if (mInfo === undefined) disable(info, { code: 'SY_ROUTER_MIDDLEWARE_MISSING', key: key(`middlewares/${i}`), message: `the middleware "${qualified}" does not exist` });
+      else if (!validMiddlewares.has(qualified)) disable(info, { code: 'SY_ROUTER_MIDDLEWARE_INVALID', key: key(`middlewares/${i}`), message: `the middleware "${qualified}" is invalid: ${mInfo.errors.map((e) => e.message).join('; ')}` });
+      else mInfo.usedBy.push(name);
+      chain.push(qualified);
+    }
+    const wanted = router.entryPoints !== undefined && router.entryPoints.length > 0 ? router.entryPoints : input.defaultEntryPoints;
+    for (const ep of wanted) {
+      if (known.has(ep)) info.using.push(ep);
+      else addError(info, { code: 'SY_ROUTER_ENTRYPOINT', key: key('entryPoints'), message: `entry point "${ep}" does not exist` });
+    }
+    if (info.using.length === 0 && info.status !== 'disabled') disable(info, { code: 'SY_ROUTER_ENTRYPOINT', key: key('entryPoints'), message: 'no valid entry point for this router' });
+    serviceInfo?.usedBy.push(name);
+    if (info.status === 'disabled') continue;
+    const syntax = router.ruleSyntax ?? input.defaultRuleSyntax;
+    const priority = router.priority === undefined || router.priority === 0 ? undefined : router.priority;
+    routeCandidates.push({
+      name,
+      rule: router.rule,
+      syntax,
+      priority,
+      root,
+      rawName,
+      target: { name, rule: router.rule, syntax, priority, service, middlewares: chain, tls: router.tls !== undefined },
+    });
+  }
+
+  const { errors } = compileRouteTable(routeCandidates.map((c) => ({ name: c.name, rule: c.rule, syntax: c.syntax, priority: c.priority, target: c.target })));
+  const ruleErrors = new Map(errors.map((e) => [e.name, e.error]));
+  const entryPoints: Record<string, { routers: RouterSpec[] }> = {};
+  for (const ep of input.entryPoints) entryPoints[ep] = { routers: [] };
+  const usedServices = new Set<string>();
+  const usedMiddlewares = new Set<string>();
+  for (const c of routeCandidates) {
+    const info = routers.get(c.name)!;
+    const error = ruleErrors.get(c.name);
+    if (error !== undefined) {
+      disable(info, { code: error.code, key: `${c.root}/http/routers/${c.rawName}/rule`, message: error.message });
+      continue;
+    }
+    for (const ep of info.using) entryPoints[ep]!.routers.push(c.target);
+    collectServices(c.target.service, serviceSpecs, usedServices);
+    for (const m of c.target.middlewares) usedMiddlewares.add(m);
+  }
+
+  const snapshotServices: Record<string, ServiceSpec> = {};
+  for (const name of [...usedServices].sort()) snapshotServices[name] = serviceSpecs.get(name)!;
+  const snapshotMiddlewares: Record<string, MiddlewareSpec> = {};
+  for (const name of [...usedMiddlewares].sort()) snapshotMiddlewares[name] = middlewareSpec(validMiddlewares.get(name)!);
+
+  return {
+    view: { revision: input.revision, routers, services, middlewares, problems },
+    snapshot: { revision: input.revision, entryPoints, services: snapshotServices, middlewares: snapshotMiddlewares },
+  };
+}
+
+function objectInfo(name: string, provider: string, decoded: Decoded<unknown>): ServiceInfo {
+  return {
+    name: `${name}@${provider}`,
+    provider,
+    config: decoded.raw,
+    status: decoded.value === undefined ? 'disabled' : 'enabled',
+    errors: [...decoded.errors],
+    usedBy: [],
+  };
+}
+
+function disable(info: { status: Status; errors: ProblemData[] }, problem: ProblemData): void {
+  info.status = 'disabled';
+  info.errors.push(problem);
+}
+
+function addError(info: { status: Status; errors: ProblemData[] }, problem: ProblemData): void {
+  if (info.status === 'enabled') info.status = 'warning';
+  info.errors.push(problem);
+}
+
+/** `svc` from provider `file` is `svc@file`; an explicit `svc@etcd` reaches another provider. */
+function qualify(name: string, provider: string): string {
+  return name.includes('@') ? name : `${name}@${provider}`;
+}
+
+function serviceSpec(service: Service): ServiceSpec {
+  if (service.loadBalancer !== undefined) {
+    const lb = service.loadBalancer;
+    return {
+      kind: 'loadBalancer',
+      servers: lb.servers.map((s) => ({ url: s.url, weight: s.weight ?? 1, preservePath: s.preservePath ?? false })),
+      passHostHeader: lb.passHostHeader ?? true,
+      healthCheck: lb.healthCheck === undefined ? undefined : healthCheckSpec(lb.healthCheck),
+      sticky: undefined,
+    };
+  }
+  if (service.weighted !== undefined) return { kind: 'weighted', services: service.weighted.services.map((s) => ({ name: s.name, weight: s.weight ?? 1 })) };
+  if (service.failover !== undefined) return { kind: 'failover', service: service.failover.service, fallback: service.failover.fallback };
+  const mirroring = service.mirroring!;
+  return { kind: 'mirroring', service: mirroring.service, mirrors: (mirroring.mirrors ?? []).map((m) => ({ name: m.name, percent: m.percent ?? 0 })) };
+}
+
+function healthCheckSpec(hc: NonNullable<NonNullable<Service['loadBalancer']>['healthCheck']>): HealthCheckSpec {
+  const interval = hc.interval ?? 30_000;
+  return {
+    path: hc.path ?? '/',
+    scheme: hc.scheme,
+    hostname: hc.hostname,
+    port: hc.port,
+    method: (hc.method ?? 'GET').toUpperCase(),
+    headers: hc.headers ?? {},
+    intervalMs: interval,
+    unhealthyIntervalMs: hc.unhealthyInterval ?? interval,
+    timeoutMs: hc.timeout ?? 5_000,
+    status: hc.status ?? 0,
+    followRedirects: hc.followRedirects ?? true,
+  };
+}
+
+function childServices(spec: ServiceSpec): string[] {
+  switch (spec.kind) {
+    case 'loadBalancer':
+      return [];
+    case 'weighted':
+      return spec.services.map((s) => s.name);
+    case 'failover':
+      return [spec.service, spec.fallback];
+    case 'mirroring':
+      return [spec.service, ...spec.mirrors.map((m) => m.name)];
+  }
+}
+
+function qualifyChildren(spec: ServiceSpec, provider: string): ServiceSpec {
+  switch (spec.kind) {
+    case 'loadBalancer':
+      return spec;
+    case 'weighted':
+      return { ...spec, services: spec.services.map((s) => ({ ...s, name: qualify(s.name, provider) })) };
+    case 'failover':
+      return { ...spec, service: qualify(spec.service, provider), fallback: qualify(spec.fallback, provider) };
+    case 'mirroring':
+      return { ...spec, service: qualify(spec.service, provider), mirrors: spec.mirrors.map((m) => ({ ...m, name: qualify(m.name, provider) })) };
+  }
+}
+
+function collectServices(name: string, specs: ReadonlyMap<string, ServiceSpec>, into: Set<string>): void {
+  if (into.has(name)) return;
+  const spec = specs.get(name);
+  if (spec === undefined) return;
+  into.add(name);
+  for (const child of childServices(spec)) collectServices(child, specs, into);
+}
+
+function middlewareSpec(middleware: Middleware): MiddlewareSpec {
+  const [type, options] = Object.entries(middleware).find(([, v]) => v !== undefined)!;
+  return { type, options: (options ?? {}) as Record<string, unknown> };
+}

@@ -1,0 +1,95 @@
+/**
+ * @module The control plane of one node: takes every provider's key set, decodes it, builds the
+ * runtime view and the snapshot, and hands the snapshot on. Bursts of updates inside the throttle
+ * window (`providersThrottleDuration`) become one build; the latest keys always win.
+ */
+import type { Logger } from 'pino';
+import { decodeKeyValues } from '../config/decode.ts';
+import type { DecodeResult } from '../config/dynamic.ts';
+import type { ConfigProvider, ProviderUpdate } from '../providers/provider.ts';
+import { buildRuntime, type RuntimeView } from './build-runtime.ts';
+import type { Snapshot } from './snapshot.ts';
+
+export interface ControlPlaneOptions {
+  readonly providers: readonly ConfigProvider[];
+  readonly entryPoints: readonly string[];
+  readonly defaultEntryPoints: readonly string[];
+  readonly defaultRuleSyntax: 'v2' | 'v3';
+  readonly throttleMs: number;
+  readonly logger: Logger;
+  readonly onSnapshot: (snapshot: Snapshot, view: RuntimeView) => void;
+}
+
+export class ControlPlane {
+  readonly #options: ControlPlaneOptions;
+  readonly #latest = new Map<string, { decoded: DecodeResult; root: string; revision: number }>();
+  #timer: NodeJS.Timeout | undefined;
+  #revision = 0;
+  #view: RuntimeView = { revision: 0, routers: new Map(), services: new Map(), middlewares: new Map(), problems: [] };
+  #lastReload = { at: 0, success: true };
+
+  constructor(options: ControlPlaneOptions) {
+    this.#options = options;
+  }
+
+  get view(): RuntimeView {
+    return this.#view;
+  }
+
+  get lastReload(): { readonly at: number; readonly success: boolean } {
+    return this.#lastReload;
+  }
+
+  async start(): Promise<void> {
+    for (const provider of this.#options.providers) {
+      await provider.start((update) => this.#onUpdate(provider, update));
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.#timer);
+    await Promise.allSettled(this.#options.providers.map((p) => p.stop()));
+  }
+
+  #onUpdate(provider: ConfigProvider, update: ProviderUpdate): void {
+    const decoded = decodeKeyValues(update.entries, provider.root);
+    this.#latest.set(provider.name, { decoded, root: provider.root, revision: update.revision });
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#build();
+    }, this.#options.throttleMs);
+  }
+
+  #build(): void {
+    this.#revision += 1;
+    try {
+      const { view, snapshot } = buildRuntime({
+        revision: this.#revision,
+        providers: this.#latest,
+        entryPoints: this.#options.entryPoints,
+        defaultEntryPoints: this.#options.defaultEntryPoints,
+        defaultRuleSyntax: this.#options.defaultRuleSyntax,
+      });
+      this.#view = view;
+      this.#lastReload = { at: Date.now(), success: true };
+      this.#logProblems(view);
+      this.#options.onSnapshot(snapshot, view);
+    } catch (error) {
+      this.#lastReload = { at: Date.now(), success: false };
+      this.#options.logger.error({ err: error }, 'configuration build failed; keeping the last applied configuration');
+    }
+  }
+
+  #logProblems(view: RuntimeView): void {
+    const log = this.#options.logger;
+    for (const p of view.problems) log.warn({ code: p.code, key: p.key }, p.message);
+    for (const kind of ['routers', 'services', 'middlewares'] as const) {
+      for (const info of view[kind].values()) {
+        for (const e of info.errors) log.error({ code: e.code, key: e.key, [kind.slice(0, -1)]: info.name, status: info.status }, e.message);
+      }
+    }
+    const enabled = [...view.routers.values()].filter((r) => r.status !== 'disabled').length;
+    log.info({ revision: view.revision, routers: view.routers.size, enabled }, 'configuration applied');
+  }
+}

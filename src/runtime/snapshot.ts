@@ -1,0 +1,95 @@
+/**
+ * @module The route snapshot: everything a data plane needs to serve, as immutable plain data with a
+ * revision. It is what crosses from the control plane to the data planes (structured-cloneable: no
+ * classes, no functions), and what the snapshot file stores for a cold start with the store down.
+ */
+
+export interface Snapshot {
+  readonly revision: number;
+  /** Enabled routers per entry point, already checked against services and middlewares. */
+  readonly entryPoints: Readonly<Record<string, EntryPointRoutes>>;
+  readonly services: Readonly<Record<string, ServiceSpec>>;
+  readonly middlewares: Readonly<Record<string, MiddlewareSpec>>;
+}
+
+export interface EntryPointRoutes {
+  readonly routers: readonly RouterSpec[];
+}
+
+export interface RouterSpec {
+  /** Qualified name, `api@file`. */
+  readonly name: string;
+  readonly rule: string;
+  readonly syntax: 'v2' | 'v3';
+  /** Explicit priority; undefined means the rule's length. */
+  readonly priority: number | undefined;
+  readonly service: string;
+  readonly middlewares: readonly string[];
+  /** TLS routers serve only TLS connections; the others only plain HTTP (Traefik's rule). */
+  readonly tls: boolean;
+}
+
+export type ServiceSpec = LoadBalancerSpec | WeightedSpec | MirroringSpec | FailoverSpec;
+
+export interface LoadBalancerSpec {
+  readonly kind: 'loadBalancer';
+  readonly servers: readonly ServerSpec[];
+  readonly passHostHeader: boolean;
+  readonly healthCheck: HealthCheckSpec | undefined;
+  readonly sticky: StickyCookieSpec | undefined;
+}
+
+export interface ServerSpec {
+  readonly url: string;
+  readonly weight: number;
+  readonly preservePath: boolean;
+}
+
+export interface HealthCheckSpec {
+  readonly path: string;
+  readonly scheme: string | undefined;
+  readonly hostname: string | undefined;
+  readonly port: number | undefined;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly intervalMs: number;
+  readonly unhealthyIntervalMs: number;
+  readonly timeoutMs: number;
+  /** Expected status; 0 means any 2xx or 3xx. */
+  readonly status: number;
+  readonly followRedirects: boolean;
+}
+
+export interface StickyCookieSpec {
+  readonly name: string;
+  readonly secure: boolean;
+  readonly httpOnly: boolean;
+  readonly sameSite: string;
+  readonly maxAge: number;
+  readonly path: string;
+  readonly domain: string;
+}
+
+export interface WeightedSpec {
+  readonly kind: 'weighted';
+  readonly services: readonly { readonly name: string; readonly weight: number }[];
+}
+
+export interface MirroringSpec {
+  readonly kind: 'mirroring';
+  readonly service: string;
+  readonly mirrors: readonly { readonly name: string; readonly percent: number }[];
+}
+
+export interface FailoverSpec {
+  readonly kind: 'failover';
+  readonly service: string;
+  readonly fallback: string;
+}
+
+export interface MiddlewareSpec {
+  readonly type: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export const EMPTY_SNAPSHOT: Snapshot = Object.freeze({ revision: 0, entryPoints: {}, services: {}, middlewares: {} });

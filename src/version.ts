@@ -1,0 +1,4 @@
+/** @module The running version, from package.json (one source of truth). */
+import { readFileSync } from 'node:fs';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
