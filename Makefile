@@ -44,7 +44,7 @@ system-packages:
 	fi
 
 run: setup
-	bin/switchyard run --configFile=examples/switchyard.yaml --demo
+	bin/switchyard run --configFile=examples/switchyard.yaml
 
 typecheck: deps
 	node_modules/.bin/tsc -p tsconfig.json

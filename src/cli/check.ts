@@ -34,8 +34,12 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
   const declared = Object.keys(config.entryPoints).filter((n) => n !== API_ENTRY_POINT);
   // Without entry points in the static configuration, any name a router uses is taken as valid.
   const used = new Set<string>(declared);
-  if (declared.length === 0) for (const { decoded } of inputs.values()) for (const r of decoded.routers.values()) for (const ep of r.value?.entryPoints ?? []) used.add(ep);
-  const { view } = buildRuntime({ revision: 1, providers: inputs, entryPoints: [...used], defaultEntryPoints: [...used], defaultRuleSyntax: config.core.defaultRuleSyntax });
+  if (declared.length === 0) {
+    used.add('(default)');
+    for (const { decoded } of inputs.values()) for (const r of decoded.routers.values()) for (const ep of r.value?.entryPoints ?? []) used.add(ep);
+  }
+  const defaults = declared.length === 0 ? ['(default)'] : declared;
+  const { view } = buildRuntime({ revision: 1, providers: inputs, entryPoints: [...used], defaultEntryPoints: defaults, defaultRuleSyntax: config.core.defaultRuleSyntax });
 
   const warnings: ProblemData[] = [];
   for (const p of view.problems) (warningCodes.has(p.code) ? warnings : errors).push(p);

@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { DataPlane } from './data-plane.ts';
 
 export interface EntryPointOptions {
@@ -21,6 +22,8 @@ export class EntryPoint {
   readonly name: string;
   readonly #server: Server;
   readonly #options: EntryPointOptions;
+  /** Upgraded connections leave the HTTP server's bookkeeping; a drain must still cut them. */
+  readonly #tunnels = new Set<Duplex>();
 
   constructor(options: EntryPointOptions, dataPlane: DataPlane) {
     this.name = options.name;
@@ -37,7 +40,11 @@ export class EntryPoint {
       },
       (req, res) => dataPlane.handleRequest(options.name, req, res, false),
     );
-    this.#server.on('upgrade', (req, socket, head) => dataPlane.handleUpgrade(options.name, req, socket, head, false));
+    this.#server.on('upgrade', (req, socket, head) => {
+      this.#tunnels.add(socket);
+      socket.once('close', () => this.#tunnels.delete(socket));
+      dataPlane.handleUpgrade(options.name, req, socket, head, false);
+    });
     this.#server.on('clientError', (_error, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
       else socket.destroy();
@@ -63,7 +70,10 @@ export class EntryPoint {
   async drain(deadlineMs: number): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeIdleConnections();
-    const timer = setTimeout(() => this.#server.closeAllConnections(), deadlineMs);
+    const timer = setTimeout(() => {
+      this.#server.closeAllConnections();
+      for (const socket of this.#tunnels) socket.destroy();
+    }, deadlineMs);
     // While draining, each finished response lets its now-idle connection go.
     const sweep = setInterval(() => this.#server.closeIdleConnections(), 50);
     await closed;

@@ -4,7 +4,7 @@
  * they come with backpressure (the upstream is paused while the client socket is full).
  */
 import type { Dispatcher } from 'undici';
-import { isHopByHop } from './hop-by-hop.ts';
+import { connectionListed, isHopByHop } from './hop-by-hop.ts';
 import { sendError, statusForUpstreamError } from './error-responses.ts';
 import { upstreamHeaders } from './forwarded-headers.ts';
 import type { RequestContext } from './request-context.ts';
@@ -58,13 +58,14 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     const { res } = this.#ctx;
     this.#ctx.originStatus = statusCode;
     const raw = controller.rawHeaders as unknown as readonly (Buffer | string)[] | null;
+    const received: string[] = [];
+    if (raw !== null && raw !== undefined) for (const item of raw) received.push(typeof item === 'string' ? item : item.toString('latin1'));
+    const listed = connectionListed(received);
     const out: string[] = [];
-    if (raw !== null && raw !== undefined) {
-      for (let i = 0; i < raw.length; i += 2) {
-        const name = raw[i]!.toString('latin1' as never);
-        if (isHopByHop(name.toLowerCase())) continue;
-        out.push(name, raw[i + 1]!.toString('latin1' as never));
-      }
+    for (let i = 0; i < received.length; i += 2) {
+      const lower = received[i]!.toLowerCase();
+      if (isHopByHop(lower) || listed?.has(lower) === true) continue;
+      out.push(received[i]!, received[i + 1]!);
     }
     if (statusMessage !== undefined && statusMessage !== '') res.writeHead(statusCode, statusMessage, out);
     else res.writeHead(statusCode, out);

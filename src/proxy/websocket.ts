@@ -40,6 +40,17 @@ export function tunnelUpgrade(ctx: RequestContext, client: Duplex, head: Buffer,
       client.end('HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 12\r\nconnection: close\r\n\r\nBad Gateway\n');
     } else client.destroy();
   });
+  // As Go's proxy does: when either direction ends, the tunnel is over. Half-open peers would
+  // otherwise hold both sockets (and a draining server) forever.
+  const endOther = (other: Duplex) => () => {
+    other.end();
+    setTimeout(() => {
+      client.destroy();
+      upstream.destroy();
+    }, 1_000).unref();
+  };
+  client.once('end', endOther(upstream));
+  upstream.once('end', endOther(client));
   client.on('error', () => upstream.destroy());
   client.on('close', () => upstream.destroy());
   upstream.on('close', () => client.destroy());

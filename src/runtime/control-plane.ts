@@ -40,9 +40,15 @@ export class ControlPlane {
     return this.#lastReload;
   }
 
+  /** Resolves once every provider delivered its first key set and that configuration is applied. */
   async start(): Promise<void> {
     for (const provider of this.#options.providers) {
       await provider.start((update) => this.#onUpdate(provider, update));
+    }
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#build();
     }
   }
 

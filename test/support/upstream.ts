@@ -37,6 +37,12 @@ export async function startUpstream(label: string): Promise<TestUpstream> {
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders });
     upstream.handler(req, res);
   });
+  // Upgraded sockets leave the HTTP server's bookkeeping; close() must still end them.
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as AddressInfo).port;
   Object.assign(upstream, {
@@ -46,6 +52,7 @@ export async function startUpstream(label: string): Promise<TestUpstream> {
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
     }),
   });
   return upstream;
@@ -54,6 +61,12 @@ export async function startUpstream(label: string): Promise<TestUpstream> {
 /** A port nothing listens on (bound then released). */
 export async function closedPort(): Promise<number> {
   const server = createServer();
+  // Upgraded sockets leave the HTTP server's bookkeeping; close() must still end them.
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
