@@ -15,6 +15,8 @@ import { HealthMonitor } from '../proxy/health-monitor.ts';
 import { IpMatcher } from '../proxy/ip-matcher.ts';
 import type { EntryPointSettings } from '../proxy/request-context.ts';
 import { FileProvider } from '../providers/file.ts';
+import { StoreProvider } from '../providers/store-provider.ts';
+import { EtcdStore } from '../stores/etcd-store.ts';
 import type { ConfigProvider } from '../providers/provider.ts';
 import { ControlPlane } from '../runtime/control-plane.ts';
 import { VERSION } from '../version.ts';
@@ -40,8 +42,13 @@ export function providersOf(config: StaticConfig, logger: Logger): ConfigProvide
   if (file?.filename !== undefined) {
     providers.push(new FileProvider({ filename: file.filename, watch: file.watch, debounceMs: Math.max(config.providers.providersThrottleDuration, 20), logger }));
   }
-  if (config.providers.etcd !== undefined || config.providers.consul !== undefined) {
-    throw new SwitchyardError('SY_PROVIDER_UNAVAILABLE', 'the etcd and Consul providers are not available in this build yet', config.providers.etcd !== undefined ? '--providers.etcd' : '--providers.consul');
+  const etcd = config.providers.etcd;
+  if (etcd !== undefined) {
+    const store = new EtcdStore({ endpoints: etcd.endpoints, username: etcd.username, password: etcd.password, tls: etcd.tls, flagPrefix: '--providers.etcd' });
+    providers.push(new StoreProvider({ name: 'etcd', store, rootKey: etcd.rootKey, logger, snapshotFile: config.cluster.snapshotFile, explain: (e) => store.explain(e) }));
+  }
+  if (config.providers.consul !== undefined) {
+    throw new SwitchyardError('SY_PROVIDER_UNAVAILABLE', 'the Consul provider is not available in this build yet', '--providers.consul.endpoints');
   }
   return providers;
 }

@@ -43,6 +43,8 @@ export interface CompiledRoute<T> {
   readonly rank: number;
   readonly match: RequestPredicate;
   readonly hosts: readonly string[] | undefined;
+  /** See CompiledRule.forHost. */
+  readonly forHost: (host: string) => RequestPredicate | false;
   /** Returned as is on a match, so matching allocates nothing. */
   readonly result: RouteMatch<T>;
 }
@@ -57,9 +59,9 @@ export function compileRoutes<T>(routes: ReadonlyArray<RouteDefinition<T>>): {
   const compiled: Array<Omit<CompiledRoute<T>, 'rank'>> = [];
   for (const route of routes) {
     try {
-      const { match, hosts } = compileRule(route.rule, route.syntax, tables);
+      const { match, hosts, forHost } = compileRule(route.rule, route.syntax, tables);
       const result = Object.freeze({ name: route.name, target: route.target });
-      compiled.push({ name: route.name, priority: rulePriority(route.rule, route.priority), match, hosts, result });
+      compiled.push({ name: route.name, priority: rulePriority(route.rule, route.priority), match, hosts, forHost, result });
     } catch (error) {
       if (!(error instanceof RuleError)) throw error;
       errors.push({ name: route.name, error });

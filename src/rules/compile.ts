@@ -1,6 +1,7 @@
 /**
  * @module Rule text → request predicate, for one syntax. Also works out which hosts a rule can
- * possibly match, so the route table can index it (see route-table.ts).
+ * match, and re-assembles the rule for one known host, so the route table can index it and skip
+ * Host checks the index has already made (see route-table.ts).
  */
 import { RuleError } from '../errors.ts';
 import type { MatcherNode, RuleNode } from './ast.ts';
@@ -20,33 +21,46 @@ export interface CompiledRule {
    * has: set when `Host` is required on every path through the rule; undefined otherwise.
    */
   readonly hosts: readonly string[] | undefined;
+  /**
+   * The rule as it applies to requests whose host is exactly `host` (lowercase, no trailing dot):
+   * Host matchers settled, only the other tests left; `false` when no such request can match.
+   */
+  forHost(host: string): RequestPredicate | false;
+}
+
+/** Compiled leaves in the rule's shape, kept so the rule can be re-assembled without recompiling. */
+type Tree = Leaf | { readonly kind: 'and' | 'or'; readonly operands: readonly Tree[] };
+
+interface Leaf {
+  readonly kind: 'leaf';
+  readonly test: RequestPredicate;
+  readonly negated: boolean;
+  /** Host matchers only: the same test on a bare host, and the index keys it implies. */
+  readonly hostTest?: (host: string) => boolean;
+  readonly hostKeys?: readonly string[] | undefined;
 }
 
 const REGISTRIES: Readonly<Record<RuleSyntax, MatcherRegistry>> = { v2: v2Matchers, v3: v3Matchers };
+const ALWAYS: RequestPredicate = () => true;
 
 /**
  * Compiles `text`; throws RuleError (SY_RULE_SYNTAX, SY_RULE_MATCHER, SY_RULE_REGEXP) with the
  * column at fault. Pass one `tables` to every rule of a compile so Unicode tables are built once.
  */
 export function compileRule(text: string, syntax: RuleSyntax, tables: UnicodeTables = new UnicodeTables()): CompiledRule {
-  return compileNode(parseRule(text), syntax, tables);
+  const tree = compileTree(parseRule(text), syntax, tables);
+  return {
+    match: assemble(tree),
+    hosts: hostsOf(tree),
+    forHost(host) {
+      const settled = settle(tree, host);
+      return settled === true ? ALWAYS : settled === false ? false : assemble(settled);
+    },
+  };
 }
 
-function compileNode(node: RuleNode, syntax: RuleSyntax, tables: UnicodeTables): CompiledRule {
-  if (node.kind === 'matcher') return compileMatcher(node, syntax, tables);
-  const parts = node.operands.map((operand) => compileNode(operand, syntax, tables));
-  const tests = parts.map((part) => part.match);
-  if (node.kind === 'and') {
-    // Any operand's hosts bound the whole conjunction; the fewest keys make the tightest index.
-    const bounded = parts.filter((part) => part.hosts !== undefined).map((part) => part.hosts!);
-    bounded.sort((a, b) => a.length - b.length);
-    return { match: every(tests), hosts: bounded[0] };
-  }
-  const unbounded = parts.some((part) => part.hosts === undefined);
-  return { match: some(tests), hosts: unbounded ? undefined : [...new Set(parts.flatMap((part) => part.hosts!))] };
-}
-
-function compileMatcher(node: MatcherNode, syntax: RuleSyntax, tables: UnicodeTables): CompiledRule {
+function compileTree(node: RuleNode, syntax: RuleSyntax, tables: UnicodeTables): Tree {
+  if (node.kind !== 'matcher') return { kind: node.kind, operands: node.operands.map((op) => compileTree(op, syntax, tables)) };
   const [name, spec] = resolveMatcher(node, syntax);
   const { min, max, pairs } = spec.arity;
   const count = node.args.length;
@@ -54,9 +68,44 @@ function compileMatcher(node: MatcherNode, syntax: RuleSyntax, tables: UnicodeTa
     const wanted = pairs ? 'key/value pairs' : min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
     throw new RuleError('SY_RULE_MATCHER', `${name} takes ${wanted} argument(s), got ${count}`, node.column);
   }
-  const test = spec.build(node.args, tables);
-  if (!node.negated) return { match: test, hosts: spec.hostKeys?.(node.args) };
-  return { match: (req) => !test(req), hosts: undefined };
+  if (!('hostTest' in spec)) return { kind: 'leaf', test: spec.build(node.args, tables), negated: node.negated };
+  const hostTest = spec.hostTest(node.args);
+  const test: RequestPredicate = (req) => hostTest(req.host);
+  return { kind: 'leaf', test, negated: node.negated, hostTest, hostKeys: spec.hostKeys(node.args) };
+}
+
+function hostsOf(tree: Tree): readonly string[] | undefined {
+  if (tree.kind === 'leaf') return tree.negated ? undefined : tree.hostKeys;
+  const parts = tree.operands.map(hostsOf);
+  if (tree.kind === 'and') {
+    // Any operand's hosts bound the whole conjunction; the fewest keys make the tightest index.
+    const bounded = parts.filter((hosts) => hosts !== undefined);
+    return bounded.sort((a, b) => a.length - b.length)[0];
+  }
+  return parts.includes(undefined) ? undefined : [...new Set(parts.flatMap((hosts) => hosts!))];
+}
+
+/** Replaces Host leaves by their verdict for `host`, folding constants; true/false when fully decided. */
+function settle(tree: Tree, host: string): Tree | boolean {
+  if (tree.kind === 'leaf') return tree.hostTest === undefined ? tree : tree.hostTest(host) !== tree.negated;
+  const decisive = tree.kind === 'or';
+  const kept: Tree[] = [];
+  for (const operand of tree.operands) {
+    const settled = settle(operand, host);
+    if (settled === decisive) return decisive;
+    if (settled !== !decisive) kept.push(settled as Tree);
+  }
+  if (kept.length === 0) return !decisive;
+  return kept.length === 1 ? kept[0]! : { kind: tree.kind, operands: kept };
+}
+
+function assemble(tree: Tree): RequestPredicate {
+  if (tree.kind === 'leaf') {
+    const { test } = tree;
+    return tree.negated ? (req) => !test(req) : test;
+  }
+  const tests = tree.operands.map(assemble);
+  return tree.kind === 'and' ? every(tests) : some(tests);
 }
 
 /** Traefik accepts exactly four spellings: `PathPrefix`, `pathprefix`, `PATHPREFIX`, `Pathprefix`. */

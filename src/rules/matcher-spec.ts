@@ -1,7 +1,8 @@
 /**
  * @module The contract between the rule compiler and each syntax's matcher registry (Traefik's
- * `httpFuncs` / `httpFuncsV2` tables): arity, a builder run once at compile time, and for Host-like
- * matchers the host keys the route table indexes on. Also the argument checks both syntaxes share.
+ * `httpFuncs` / `httpFuncsV2` tables): arity and a builder run once at compile time; Host-like
+ * matchers instead give a test on the bare host and the keys the route table indexes them under.
+ * Also the argument checks both syntaxes share.
  */
 import { RuleError } from '../errors.ts';
 import type { RuleArgument } from './ast.ts';
@@ -16,16 +17,26 @@ export interface MatcherArity {
   readonly pairs?: boolean;
 }
 
-export interface MatcherSpec {
+/** A matcher that reads the request. */
+export interface RequestMatcherSpec {
   readonly arity: MatcherArity;
   /** Checks the arguments (RuleError at the argument's column) and returns the request test. */
   build(args: readonly RuleArgument[], tables: UnicodeTables): RequestPredicate;
-  /**
-   * Index keys (see host-match.ts) one of which every request this matcher accepts has;
-   * undefined when it can accept any host.
-   */
-  hostKeys?(args: readonly RuleArgument[]): readonly string[] | undefined;
 }
+
+/**
+ * A matcher that reads only the host (Host, HostHeader). Its test takes a bare host, so the route
+ * table can settle it from the index key alone and skip it per request.
+ */
+export interface HostMatcherSpec {
+  readonly arity: MatcherArity;
+  /** Checks the arguments and returns the test on a lowercased, port-less host. */
+  hostTest(args: readonly RuleArgument[]): (host: string) => boolean;
+  /** Index keys (host-match.ts) one of which every accepted host has; undefined when any host may pass. */
+  hostKeys(args: readonly RuleArgument[]): readonly string[] | undefined;
+}
+
+export type MatcherSpec = RequestMatcherSpec | HostMatcherSpec;
 
 export type MatcherRegistry = Readonly<Record<string, MatcherSpec>>;
 

@@ -11,7 +11,7 @@ import { hostIndexKey, hostPredicate } from './host-match.ts';
 import { clientIpPredicate } from './ip-match.ts';
 import {
   asciiHost, ONE_OR_MORE, PAIRS, requireAscii, requireLeadingSlash,
-  type MatcherRegistry, type MatcherSpec,
+  type HostMatcherSpec, type MatcherRegistry, type RequestMatcherSpec,
 } from './matcher-spec.ts';
 import { muxTemplateToRe2, type TemplateKind } from './mux-template.ts';
 import { firstQueryValue } from './query-scan.ts';
@@ -48,7 +48,7 @@ function headerPairs(args: readonly RuleArgument[]): Map<string, RuleArgument> {
   return pairs;
 }
 
-function headersMatcher(valueTest: (value: RuleArgument, tables: UnicodeTables) => (candidate: string) => boolean): MatcherSpec {
+function headersMatcher(valueTest: (value: RuleArgument, tables: UnicodeTables) => (candidate: string) => boolean): RequestMatcherSpec {
   return {
     arity: PAIRS,
     build(args, tables) {
@@ -62,10 +62,14 @@ function headersMatcher(valueTest: (value: RuleArgument, tables: UnicodeTables) 
   };
 }
 
-const host: MatcherSpec = {
+const host: HostMatcherSpec = {
   arity: ONE_OR_MORE,
-  build(args) {
-    return anyOf(args.map((arg) => hostPredicate(asciiHost(arg, 'Host'), false)), (req) => req.host);
+  hostTest(args) {
+    const tests = args.map((arg) => hostPredicate(asciiHost(arg, 'Host'), false));
+    return (value) => {
+      for (const test of tests) if (test(value)) return true;
+      return false;
+    };
   },
   // v2 has no wildcards: a literal `*.x` host is left to the fallback list rather than indexed as one.
   hostKeys(args) {

@@ -9,13 +9,13 @@ import { hostIndexKey, hostPredicate } from './host-match.ts';
 import { clientIpPredicate } from './ip-match.ts';
 import {
   asciiHost, NEVER, ONE, ONE_OR_TWO, requireAscii, requireLeadingSlash, TWO,
-  type MatcherRegistry, type MatcherSpec,
+  type MatcherRegistry, type RequestMatcherSpec,
 } from './matcher-spec.ts';
 import { someQueryValue } from './query-scan.ts';
 import { compileGoRegexp } from './regexp.ts';
 
 /** `Query(k)` asks for `k` with an empty value (`?k` or `?k=`); `Query(k, v)` for any value equal to `v`. */
-const query: MatcherSpec = {
+const query: RequestMatcherSpec = {
   arity: ONE_OR_TWO,
   build([key, value]) {
     const name = key!.value;
@@ -42,10 +42,7 @@ export const v3Matchers: MatcherRegistry = {
   },
   Host: {
     arity: ONE,
-    build([arg]) {
-      const test = hostPredicate(asciiHost(arg!, 'Host'), true);
-      return (req) => test(req.host);
-    },
+    hostTest: ([arg]) => hostPredicate(asciiHost(arg!, 'Host'), true),
     hostKeys([arg]) {
       const host = arg!.value.toLowerCase();
       return host === '*' ? undefined : [hostIndexKey(host)];

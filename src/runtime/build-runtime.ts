@@ -97,6 +97,13 @@ export function buildRuntime(input: BuildInput): BuildOutput {
   const serviceSpecs = new Map<string, ServiceSpec>();
   for (const [name, service] of validServices) {
     const provider = services.get(name)!.provider;
+    const h2c = service.loadBalancer?.servers.findIndex((s) => s.url.startsWith('h2c:')) ?? -1;
+    if (h2c !== -1) {
+      const rawName = name.slice(0, name.lastIndexOf('@'));
+      const root = input.providers.get(provider)!.root;
+      disable(services.get(name)!, { code: 'SY_SERVICE_UNSUPPORTED', key: `${root}/http/services/${rawName}/loadBalancer/servers/${h2c}/url`, message: 'h2c:// (cleartext HTTP/2) upstreams are not supported yet; use http:// or https://' });
+      continue;
+    }
     const spec = serviceSpec(service);
     const missing = childServices(spec).map((child) => qualify(child, provider)).filter((child) => !validServices.has(child));
     if (missing.length > 0) {

@@ -74,7 +74,7 @@ class Cluster implements EtcdCluster {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.members.map((m) => m.stop()));
+    await Promise.all(this.members.map((m) => m.close()));
     await rm(this.#dir, { recursive: true, force: true });
   }
 }
