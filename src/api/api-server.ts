@@ -17,6 +17,7 @@ export interface ApiSources {
   readonly api: boolean;
   readonly ping: boolean;
   readonly features: Record<string, unknown>;
+  readonly cluster: () => Promise<unknown>;
 }
 
 export class ApiServer {
@@ -59,6 +60,10 @@ export class ApiServer {
       const info = view[kind].get(decodeURIComponent(item[2]));
       if (info === undefined) return send(res, 404, { message: `${kind.slice(0, -1)} not found` });
       return send(res, 200, { ...(toJson as (i: never) => object)(info as never), name: info.name, provider: info.provider });
+    }
+    if (path === '/api/cluster') {
+      this.#sources.cluster().then((body) => send(res, 200, body), (error: Error) => send(res, 500, { message: error.message }));
+      return;
     }
     switch (path) {
       case '/api/rawdata':

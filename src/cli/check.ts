@@ -14,7 +14,7 @@ import { API_ENTRY_POINT, providersOf } from './node.ts';
 
 export async function checkCommand(argv: readonly string[]): Promise<number> {
   const config = loadStaticConfig({ argv, env: process.env });
-  const providers = providersOf(config, createLogger('silent', 'check'));
+  const { providers, store } = providersOf(config, createLogger('silent', 'check'));
   if (providers.length === 0) {
     process.stderr.write('switchyard check: no provider configured (use --providers.file.filename=… or a store provider)\n');
     return 2;
@@ -22,15 +22,25 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
   const inputs = new Map<string, { decoded: ReturnType<typeof decodeKeyValues>; root: string }>();
   const errors: ProblemData[] = [];
   for (const provider of providers) {
-    if (!(provider instanceof FileProvider)) continue;
     try {
-      const { entries } = await provider.read();
+      let entries: ReadonlyArray<readonly [string, string]>;
+      if (provider instanceof FileProvider) entries = (await provider.read()).entries;
+      else if (store !== undefined && provider === store.provider) {
+        const listed = await store.store.list(`${store.rootKey}/`);
+        const slashed = await store.store.list(`/${store.rootKey}/`);
+        entries = [...listed.entries, ...slashed.entries];
+      } else continue;
       inputs.set(provider.name, { decoded: decodeKeyValues(entries, provider.root), root: provider.root });
     } catch (error) {
+      if (store !== undefined && provider === store.provider) {
+        await store.store.close();
+        throw store.store.explain(error);
+      }
       const e = error as { code?: string; message: string; key?: string };
       errors.push({ code: e.code ?? 'SY_FILE_READ', key: e.key ?? provider.root, message: e.message });
     }
   }
+  await store?.store.close();
   const declared = Object.keys(config.entryPoints).filter((n) => n !== API_ENTRY_POINT);
   // Without entry points in the static configuration, any name a router uses is taken as valid.
   const used = new Set<string>(declared);

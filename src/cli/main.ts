@@ -7,12 +7,14 @@ import { StaticConfigError, SwitchyardError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { checkCommand } from './check.ts';
 import { runCommand } from './run.ts';
+import { statusCommand } from './status.ts';
 
 const USAGE = `switchyard ${VERSION}
 
 usage:
   switchyard run    [--configFile=switchyard.yaml] [static flags…]   run a node
   switchyard check  [--configFile=…] [provider flags…]               validate the dynamic configuration; exit 1 on any problem
+  switchyard status [--configFile=…] [store flags…] [--json]         the cluster: nodes, applied revisions, ACME leader
   switchyard version
 
 Static flags use Traefik's names (--entryPoints.web.address=:80, --providers.file.filename=…);
@@ -25,6 +27,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runCommand(rest);
     case 'check':
       return checkCommand(rest);
+    case 'status':
+      return statusCommand(rest);
     case 'version':
     case '--version':
       process.stdout.write(`${VERSION}\n`);

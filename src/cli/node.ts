@@ -17,6 +17,9 @@ import type { EntryPointSettings } from '../proxy/request-context.ts';
 import { FileProvider } from '../providers/file.ts';
 import { StoreProvider } from '../providers/store-provider.ts';
 import { EtcdStore } from '../stores/etcd-store.ts';
+import type { KvStore } from '../stores/store.ts';
+import { NodeRegistry } from '../cluster/node-registry.ts';
+import { readCluster } from '../cluster/cluster-view.ts';
 import type { ConfigProvider } from '../providers/provider.ts';
 import { ControlPlane } from '../runtime/control-plane.ts';
 import { VERSION } from '../version.ts';
@@ -36,21 +39,30 @@ export function nodeIdOf(config: StaticConfig): string {
   return config.cluster.nodeId ?? `${hostname()}-${process.pid}`;
 }
 
-export function providersOf(config: StaticConfig, logger: Logger): ConfigProvider[] {
+export interface ConfiguredProviders {
+  readonly providers: ConfigProvider[];
+  /** The store provider, when the node reads from etcd or Consul (at most one). */
+  readonly store: { readonly store: KvStore & { explain(e: unknown): Error }; readonly provider: StoreProvider; readonly rootKey: string } | undefined;
+}
+
+export function providersOf(config: StaticConfig, logger: Logger): ConfiguredProviders {
   const providers: ConfigProvider[] = [];
+  let store: ConfiguredProviders['store'];
   const file = config.providers.file;
   if (file?.filename !== undefined) {
     providers.push(new FileProvider({ filename: file.filename, watch: file.watch, debounceMs: Math.max(config.providers.providersThrottleDuration, 20), logger }));
   }
   const etcd = config.providers.etcd;
   if (etcd !== undefined) {
-    const store = new EtcdStore({ endpoints: etcd.endpoints, username: etcd.username, password: etcd.password, tls: etcd.tls, flagPrefix: '--providers.etcd' });
-    providers.push(new StoreProvider({ name: 'etcd', store, rootKey: etcd.rootKey, logger, snapshotFile: config.cluster.snapshotFile, explain: (e) => store.explain(e) }));
+    const client = new EtcdStore({ endpoints: etcd.endpoints, username: etcd.username, password: etcd.password, tls: etcd.tls, flagPrefix: '--providers.etcd' });
+    const provider = new StoreProvider({ name: 'etcd', store: client, rootKey: etcd.rootKey, logger, snapshotFile: config.cluster.snapshotFile, explain: (e) => client.explain(e) });
+    providers.push(provider);
+    store = { store: client, provider, rootKey: etcd.rootKey };
   }
   if (config.providers.consul !== undefined) {
     throw new SwitchyardError('SY_PROVIDER_UNAVAILABLE', 'the Consul provider is not available in this build yet', '--providers.consul.endpoints');
   }
-  return providers;
+  return { providers, store };
 }
 
 export async function startNode(config: StaticConfig, logger: Logger): Promise<RunningNode> {
@@ -78,7 +90,23 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
     logger.warn({ service, server: url, healthy }, healthy ? 'server is healthy again' : 'server failed its health check');
     dataPlane.setServerHealth(service, url, healthy);
   });
-  const providers = providersOf(config, logger);
+  const { providers, store } = providersOf(config, logger);
+  const startedAt = new Date().toISOString();
+  const addresses: Record<string, string> = {};
+  const registry = store === undefined ? undefined : new NodeRegistry({
+    store: store.store,
+    stateKey: config.cluster.stateKey,
+    ttlMs: config.cluster.lockTTL,
+    logger,
+    record: () => ({
+      id: nodeId,
+      version: VERSION,
+      addresses,
+      appliedRevision: String(store.provider.status.revision),
+      source: store.provider.status.source,
+      startedAt,
+    }),
+  });
   const asDefault = routing.filter(([, ep]) => ep.asDefault === true).map(([n]) => n);
   const controlPlane = new ControlPlane({
     providers,
@@ -90,6 +118,7 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
     onSnapshot: (snapshot) => {
       dataPlane.apply(snapshot);
       health.reconcile(snapshot);
+      registry?.changed();
     },
   });
 
@@ -101,7 +130,9 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
       const { host, port } = parseListenAddress(ep.address);
       const rt = ep.transport?.respondingTimeouts;
       const entryPoint = new EntryPoint({ name, host, port, readTimeoutMs: rt?.readTimeout ?? 60_000, idleTimeoutMs: rt?.idleTimeout ?? 180_000 }, dataPlane);
-      ports.set(name, (await listenOrExplain(() => entryPoint.listen(), name, ep.address)).port);
+      const bound = await listenOrExplain(() => entryPoint.listen(), name, ep.address);
+      ports.set(name, bound.port);
+      addresses[name] = `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`;
       entryPoints.push(entryPoint);
     }
     const apiEnabled = config.api !== undefined && config.api !== false;
@@ -118,12 +149,27 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
         api: apiEnabled,
         ping: pingEnabled,
         features: { tracing: '', metrics: '', accessLog: config.accessLog !== undefined && config.accessLog !== false },
+        cluster: async () => {
+          const local = {
+            nodeId,
+            appliedRevision: store === undefined ? String(controlPlane.view.revision) : String(store.provider.status.revision),
+            store: store === undefined ? null : { kind: store.store.kind, state: store.provider.status.state, source: store.provider.status.source, since: new Date(store.provider.status.since).toISOString() },
+          };
+          if (store === undefined) return { ...local, nodes: [], leader: null };
+          try {
+            return { ...local, ...(await readCluster(store.store, config.cluster.stateKey, store.rootKey)) };
+          } catch (error) {
+            return { ...local, nodes: [], leader: null, error: store.store.explain(error).message };
+          }
+        },
       });
       ports.set(API_ENTRY_POINT, (await listenOrExplain(() => api!.listen(port, host), API_ENTRY_POINT, address)).port);
     }
     await controlPlane.start();
+    await registry?.start();
   } catch (error) {
-    await Promise.allSettled([...entryPoints.map((e) => e.drain(0)), api?.close(), controlPlane.stop(), health.close(), dataPlane.close()]);
+    await Promise.allSettled([...entryPoints.map((e) => e.drain(0)), api?.close(), controlPlane.stop(), registry?.stop(), health.close(), dataPlane.close()]);
+    await store?.store.close();
     throw error;
   }
   logger.info({ nodeId, version: VERSION, entryPoints: Object.fromEntries(ports) }, 'switchyard node started');
@@ -134,8 +180,11 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
     controlPlane,
     async stop(graceMs = 10_000) {
       await controlPlane.stop();
+      // Leave the registry first so peers and `status` stop counting this node while it drains.
+      await registry?.stop().catch(() => {});
       await Promise.all(entryPoints.map((e) => e.drain(graceMs)));
       await Promise.allSettled([api?.close(), health.close(), dataPlane.close()]);
+      await store?.store.close();
     },
   };
 }

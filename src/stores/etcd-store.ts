@@ -82,14 +82,19 @@ export class EtcdStore implements KvStore {
     const end = prefixEnd(prefix);
     let from = Buffer.from(prefix);
     let revision: string | undefined;
+    let modRevision = 0n;
     for (;;) {
       const res = await this.#kv.range({ key: from, range_end: end, limit: PAGE, ...(revision === undefined ? {} : { revision }) });
       revision ??= res.header.revision;
-      for (const kv of res.kvs) entries.set(kv.key.toString(), kv.value.toString());
+      for (const kv of res.kvs) {
+        entries.set(kv.key.toString(), kv.value.toString());
+        const mod = BigInt(kv.mod_revision);
+        if (mod > modRevision) modRevision = mod;
+      }
       if (!res.more || res.kvs.length === 0) break;
       from = Buffer.concat([res.kvs[res.kvs.length - 1]!.key, Buffer.from([0])]);
     }
-    return { entries, revision: BigInt(revision ?? '1') };
+    return { entries, revision: BigInt(revision ?? '1'), modRevision };
   }
 
   watch(prefix: string, afterRevision: bigint, onEvent: (event: WatchEvent) => void): WatchHandle {

@@ -15,6 +15,8 @@ export interface ListResult {
   readonly entries: ReadonlyMap<string, string>;
   /** etcd: the header revision; Consul: X-Consul-Index. Never 0. */
   readonly revision: bigint;
+  /** Latest change among the listed keys (etcd: max mod revision; Consul: X-Consul-Index). */
+  readonly modRevision: bigint;
 }
 
 export type WatchEvent =

@@ -60,8 +60,8 @@ describeTargets('consul locks', (target) => {
   });
 
   test('after destroy, lock-delay refuses other acquisitions for a while, then lets them through', { timeout: 30_000 }, async () => {
-    const { http, prefix, ttlSeconds } = target();
-    const holder = await target().session({ TTL: `${ttlSeconds}s`, NodeChecks: [], LockDelay: '2s' });
+    const { http, prefix } = target();
+    const holder = await target().session({ NodeChecks: [], LockDelay: '2s' });
     const next = await target().session();
     const key = `${prefix}delayed`;
     await http.put(key, 'x', `acquire=${holder}`);
@@ -81,8 +81,8 @@ describeTargets('consul locks', (target) => {
   });
 
   test('an explicit release arms no lock-delay', async () => {
-    const { http, prefix, ttlSeconds } = target();
-    const holder = await target().session({ TTL: `${ttlSeconds}s`, NodeChecks: [], LockDelay: '15s' });
+    const { http, prefix } = target();
+    const holder = await target().session({ NodeChecks: [], LockDelay: '15s' });
     const next = await target().session();
     const key = `${prefix}released`;
     await http.put(key, 'x', `acquire=${holder}`);

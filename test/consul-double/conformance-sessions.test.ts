@@ -70,7 +70,7 @@ describeTargets('consul sessions', (target) => {
 
   test('an expired TTL session releases its lock: value and LockIndex kept, Session cleared', { timeout: 60_000 }, async () => {
     const { http, prefix, ttlSeconds, ttlMultiplier } = target();
-    const id = await target().session();
+    const id = await target().session({ TTL: `${ttlSeconds}s`, NodeChecks: [] });
     const key = `${prefix}ttl-lock`;
     assert.equal((await http.put(key, 'held', `acquire=${id}`)).text, 'true');
     const held = await http.get(key);
@@ -88,8 +88,8 @@ describeTargets('consul sessions', (target) => {
   });
 
   test('invalidating a Behavior=delete session deletes the keys it holds', async () => {
-    const { http, prefix, ttlSeconds } = target();
-    const id = await target().session({ TTL: `${ttlSeconds}s`, NodeChecks: [], Behavior: 'delete', LockDelay: '0s' });
+    const { http, prefix } = target();
+    const id = await target().session({ NodeChecks: [], Behavior: 'delete', LockDelay: '0s' });
     const key = `${prefix}ephemeral`;
     await http.put(key, 'x', `acquire=${id}`);
     await http.call('PUT', `/v1/session/destroy/${id}`);
@@ -98,7 +98,7 @@ describeTargets('consul sessions', (target) => {
 
   test('renewing at TTL/3 keeps a session and its lock past its TTL', { timeout: 60_000 }, async () => {
     const { http, prefix, ttlSeconds } = target();
-    const id = await target().session();
+    const id = await target().session({ TTL: `${ttlSeconds}s`, NodeChecks: [] });
     const key = `${prefix}renewed`;
     await http.put(key, 'x', `acquire=${id}`);
     const until = Date.now() + ttlSeconds * 1500;

@@ -51,7 +51,8 @@ export class ConsulHttp {
   readonly #token: string | undefined;
   readonly #dispatcher: Dispatcher;
 
-  constructor(base: string, token: string | undefined, connect: { ca?: string; rejectUnauthorized?: boolean } = {}) {
+  /** `connect` takes TLS settings: a CA to trust, and a client certificate for `verify_incoming`. */
+  constructor(base: string, token: string | undefined, connect: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean } = {}) {
     this.#base = base;
     this.#token = token;
     // Blocking queries in these tests wait seconds, well under undici's 300 s header timeout.

@@ -119,12 +119,38 @@ describe('consul double knobs', () => {
     await http.put('outage/k', 'survives');
     const port = double.port;
     await double.knobs.stop();
-    await assert.rejects(new ConsulHttp(double.url, undefined).get('outage/k'), /ECONNREFUSED|other side closed|SocketError/);
+    const refused = new ConsulHttp(double.url, undefined);
+    await assert.rejects(refused.get('outage/k'), /ECONNREFUSED/);
+    await refused.close();
     await double.knobs.restart();
     assert.equal(double.port, port);
     const fresh = new ConsulHttp(double.url, undefined);
     assert.equal((await fresh.entry('outage/k')).Value, Buffer.from('survives').toString('base64'));
     await fresh.close();
+  });
+
+  test('sessions do not expire while the double is stopped; restart re-arms their TTL in full', async () => {
+    const created = await http.call('PUT', '/v1/session/create', { body: JSON.stringify({ TTL: '1s', NodeChecks: [] }) });
+    const { ID } = created.json<{ ID: string }>();
+    await double.knobs.stop();
+    await sleep(1300);
+    await double.knobs.restart();
+    assert.equal((await http.call('GET', `/v1/session/info/${ID}`)).json<unknown[]>().length, 1, 'survived the outage');
+    for (let i = 0; i < 60 && (await http.call('GET', `/v1/session/info/${ID}`)).json<unknown[]>().length > 0; i++) await sleep(100);
+    assert.equal((await http.call('GET', `/v1/session/info/${ID}`)).json<unknown[]>().length, 0, 'expired after the restart');
+  });
+
+  test('a client that abandons a long poll leaves no parked query behind', async () => {
+    await http.put('abandon/a', 'x');
+    const first = await http.get('abandon/a');
+    const controller = new AbortController();
+    const poll = http.get('abandon/a', `index=${first.index}&wait=30s`, { signal: controller.signal });
+    for (let i = 0; i < 200 && double.stats.waiting === 0; i++) await sleep(5);
+    assert.equal(double.stats.waiting, 1);
+    controller.abort();
+    await assert.rejects(poll);
+    for (let i = 0; i < 200 && double.stats.waiting > 0; i++) await sleep(5);
+    assert.equal(double.stats.waiting, 0);
   });
 
   test('stats count requests per endpoint, blocking reads separately', async () => {

@@ -26,7 +26,7 @@ export interface Target {
   readonly ttlMultiplier: number;
   /** The token requests carry by default, if any. */
   readonly token: string | undefined;
-  /** Creates a session (pure TTL, no checks, unless `body` says otherwise) that is destroyed at cleanup. */
+  /** Creates a session (no TTL, no checks, no lock-delay unless `body` says otherwise), destroyed at cleanup. */
   session(body?: Record<string, unknown>): Promise<string>;
   /** Resolves once `count` blocking queries are parked (exact on the double; a pause on a real Consul). */
   parked(count?: number): Promise<void>;
@@ -76,7 +76,7 @@ async function openTarget(kind: TargetKind, doubleOptions: ConsulDoubleOptions):
     ttlSeconds,
     ttlMultiplier: kind === 'double' ? 1 : 2,
     token,
-    async session(body = { TTL: `${ttlSeconds}s`, NodeChecks: [], LockDelay: '0s' }) {
+    async session(body = { NodeChecks: [], LockDelay: '0s' }) {
       const answer = await http.call('PUT', '/v1/session/create', { body: JSON.stringify(body) });
       if (answer.status !== 200) throw new Error(`session create: ${answer.status} ${answer.text}`);
       const { ID } = answer.json<{ ID: string }>();

@@ -1,0 +1,36 @@
+/**
+ * @module What `switchyard status` and /api/cluster show: every registered node with the revision it
+ * applied against the store's current one, and the ACME leader once there is one.
+ */
+import type { KvStore } from '../stores/store.ts';
+import { nodesPrefix, type NodeRecord } from './node-registry.ts';
+
+export interface ClusterNode extends NodeRecord {
+  /** Store revisions this node is behind (0 when current). */
+  readonly lag: string;
+}
+
+export interface ClusterView {
+  /** Latest change under the route prefix, what every node should have applied. */
+  readonly routesRevision: string;
+  readonly nodes: readonly ClusterNode[];
+  readonly leader: string | null;
+}
+
+export async function readCluster(store: KvStore, stateKey: string, rootKey: string): Promise<ClusterView> {
+  const { entries } = await store.list(nodesPrefix(stateKey));
+  const revision = (await store.list(`${rootKey}/`)).modRevision;
+  const nodes: ClusterNode[] = [];
+  for (const value of entries.values()) {
+    try {
+      const record = JSON.parse(value) as NodeRecord;
+      // A delete leaves no mod revision behind, so a node can be ahead of this; that is 0 lag.
+      const lag = revision - BigInt(record.appliedRevision || '0');
+      nodes.push({ ...record, lag: String(lag < 0n ? 0n : lag) });
+    } catch {
+      // A record that does not parse is skipped; it will be rewritten by its node.
+    }
+  }
+  nodes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { routesRevision: String(revision), nodes, leader: null };
+}
