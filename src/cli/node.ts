@@ -17,6 +17,7 @@ import type { EntryPointSettings } from '../proxy/request-context.ts';
 import { FileProvider } from '../providers/file.ts';
 import { StoreProvider } from '../providers/store-provider.ts';
 import { EtcdStore } from '../stores/etcd-store.ts';
+import { ConsulStore } from '../stores/consul-store.ts';
 import type { KvStore } from '../stores/store.ts';
 import { NodeRegistry } from '../cluster/node-registry.ts';
 import { readCluster } from '../cluster/cluster-view.ts';
@@ -59,8 +60,13 @@ export function providersOf(config: StaticConfig, logger: Logger): ConfiguredPro
     providers.push(provider);
     store = { store: client, provider, rootKey: etcd.rootKey };
   }
-  if (config.providers.consul !== undefined) {
-    throw new SwitchyardError('SY_PROVIDER_UNAVAILABLE', 'the Consul provider is not available in this build yet', '--providers.consul.endpoints');
+  const consul = config.providers.consul;
+  if (consul !== undefined) {
+    if (store !== undefined) throw new SwitchyardError('SY_STATIC_CONFIG', 'use either the etcd or the Consul provider, not both', '--providers.consul.endpoints');
+    const client = new ConsulStore({ endpoints: consul.endpoints, token: consul.token, tls: consul.tls, flagPrefix: '--providers.consul' });
+    const provider = new StoreProvider({ name: 'consul', store: client, rootKey: consul.rootKey, logger, snapshotFile: config.cluster.snapshotFile, explain: (e) => client.explain(e) });
+    providers.push(provider);
+    store = { store: client, provider, rootKey: consul.rootKey };
   }
   return { providers, store };
 }
