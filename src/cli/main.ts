@@ -47,6 +47,9 @@ async function main(argv: readonly string[]): Promise<number> {
 
 try {
   process.exitCode = await main(process.argv.slice(2));
+  // Everything was drained and closed; client libraries (gRPC channels, keep-alive timers) may
+  // still hold handles that would keep the process alive, so leave explicitly.
+  process.exit();
 } catch (error) {
   if (error instanceof StaticConfigError) {
     process.stderr.write(`switchyard: ${error.message}\n`);
@@ -58,4 +61,5 @@ try {
     process.stderr.write(`switchyard: ${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = 1;
   }
+  process.exit();
 }

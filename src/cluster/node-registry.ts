@@ -82,7 +82,9 @@ export class NodeRegistry {
       if (this.#stopped) return;
       this.#options.logger.warn({ reason: String((session.lost.reason as Error)?.message ?? session.lost.reason) }, 'registry session lost; registering again');
       this.#session = undefined;
-      this.#scheduleRegister();
+      // End the old session for good (best effort): on Consul it may still hold our record's
+      // key, and a new session could not acquire it until the old one expires.
+      void session.close().finally(() => this.#scheduleRegister());
     }, { once: true });
     await this.#write();
   }

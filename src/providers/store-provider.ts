@@ -76,6 +76,10 @@ export class StoreProvider implements ConfigProvider {
       await this.#resync('initial list');
       return;
     } catch (error) {
+      // Wrong credentials or certificates will not fix themselves: fail the start, naming the flag.
+      const explained = this.#options.explain?.(error);
+      const code = (explained as { code?: string } | undefined)?.code;
+      if (explained !== undefined && (code === 'SY_STORE_AUTH' || code === 'SY_STORE_TLS')) throw explained;
       this.#setState('unreachable', error);
     }
     if (await this.#loadSnapshot()) this.#setState('snapshot');

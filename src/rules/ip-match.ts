@@ -6,7 +6,7 @@
 import { RuleError } from '../errors.ts';
 import type { RuleArgument } from './ast.ts';
 
-type Address = { readonly v4: true; readonly value: number } | { readonly v4: false; readonly value: bigint };
+export type IpAddress = { readonly v4: true; readonly value: number } | { readonly v4: false; readonly value: bigint };
 
 interface Network {
   readonly v4: boolean;
@@ -61,7 +61,7 @@ function v4Network(value: number, prefix: number): Network {
   return { v4: true, base: (value & mask32(prefix)) >>> 0, prefix };
 }
 
-function contains(network: Network, address: Address): boolean {
+function contains(network: Network, address: IpAddress): boolean {
   if (network.v4 !== address.v4) return false;
   if (address.v4) return ((address.value & mask32(network.prefix)) >>> 0) === network.base;
   return (address.value & mask128(network.prefix)) === network.base;
@@ -76,7 +76,7 @@ function mask128(prefix: number): bigint {
 }
 
 /** Go's net.ParseIP: no zones, no leading zeros in IPv4; v4-mapped IPv6 becomes IPv4. */
-export function parseAddress(text: string): Address | undefined {
+export function parseAddress(text: string): IpAddress | undefined {
   if (!text.includes(':')) {
     const v4 = parseIpv4(text);
     return v4 === undefined ? undefined : { v4: true, value: v4 };

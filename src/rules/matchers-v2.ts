@@ -10,7 +10,7 @@ import { headerLookupName, someHeaderValue } from './header-scan.ts';
 import { hostIndexKey, hostPredicate } from './host-match.ts';
 import { clientIpPredicate } from './ip-match.ts';
 import {
-  asciiHost, ONE_OR_MORE, PAIRS, requireAscii, requireLeadingSlash,
+  asciiHost, NEVER, ONE_OR_MORE, PAIRS, requireAscii, requireLeadingSlash,
   type HostMatcherSpec, type MatcherRegistry, type RequestMatcherSpec,
 } from './matcher-spec.ts';
 import { muxTemplateToRe2, type TemplateKind } from './mux-template.ts';
@@ -55,7 +55,7 @@ function headersMatcher(valueTest: (value: RuleArgument, tables: UnicodeTables) 
       const tests = [...headerPairs(args)].map(([key, value]): RequestPredicate => {
         const test = valueTest(value, tables);
         const name = headerLookupName(key);
-        return name === undefined ? () => false : (req) => someHeaderValue(req.rawHeaders, name, test);
+        return name === undefined ? NEVER : (req) => someHeaderValue(req.rawHeaders, name, test);
       });
       return allOf(tests);
     },

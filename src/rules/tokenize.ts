@@ -2,6 +2,8 @@
  * @module Splits rule text into tokens the way Go's scanner would (Traefik parses rules with
  * go/parser), including Go's automatic semicolon: a line break after a name, a string or `)` ends
  * the expression, so only a break after `&&`, `||`, `!`, `(` or `,` may continue a rule.
+ * Columns are 1-based offsets in code points from the start of the rule (the column, for the
+ * one-line rules everyone writes).
  */
 import { RuleError } from '../errors.ts';
 
@@ -15,10 +17,11 @@ export interface Token {
   readonly column: number;
 }
 
-const IDENTIFIER = /[\p{L}_][\p{L}\p{Nd}_]*/uy;
 const ENDS_LINE = new Set<TokenKind>(['ident', 'string', ')']);
 
 export function tokenize(text: string): Token[] {
+  // Sticky, so it carries `lastIndex`: one per call keeps module state immutable.
+  const identifier = /[\p{L}_][\p{L}\p{Nd}_]*/uy;
   const tokens: Token[] = [];
   let i = 0;
   let column = 1;
@@ -53,8 +56,8 @@ export function tokenize(text: string): Token[] {
     } else if (c === "'") {
       fail('single quotes are not allowed; use backticks or double quotes');
     } else {
-      IDENTIFIER.lastIndex = i;
-      const name = IDENTIFIER.exec(text);
+      identifier.lastIndex = i;
+      const name = identifier.exec(text);
       if (name === null) fail(`unexpected character ${JSON.stringify(String.fromCodePoint(text.codePointAt(i)!))}`);
       push('ident', name![0].length);
     }

@@ -11,7 +11,7 @@
  *   fencing token; a session counts as lost once no keepalive succeeded for TTL minus a margin.
  */
 import { readFileSync } from 'node:fs';
-import { ConsecutiveBreaker, circuitBreaker, handleWhen, retry } from 'cockatiel';
+import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, retry } from 'cockatiel';
 import { Etcd3, GRPCResourceExhastedError, isRecoverableError, KVClient, type IOptions, type Lease, type Watcher } from 'etcd3';
 import { SwitchyardError } from '../errors.ts';
 import type { KvStore, Leadership, ListResult, StoreSession, WatchEvent, WatchHandle } from './store.ts';
@@ -41,10 +41,15 @@ export class EtcdStore implements KvStore {
     const config: IOptions = {
       hosts,
       dialTimeout: options.dialTimeoutMs ?? 5_000,
+      // A member that accepts connections but never answers would hang a call forever otherwise.
+      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + 5_000 }),
       grpcOptions: { 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000 },
       faultHandling: {
         host: () => circuitBreaker(handleWhen(isRetryable), { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) }),
         global: retry(handleWhen(isRetryable), { maxAttempts: Math.max(2, hosts.length) }),
+        // Reconnect a dropped watch stream quickly (the default backs off to 30 s): routes written
+        // while etcd was away should apply within moments of its return.
+        watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }).next(),
       },
     };
     if (secure) {

@@ -106,3 +106,27 @@ describe('boolean structure', () => {
     });
   }
 });
+
+describe('forHost: the rule for one known host, Host matchers settled', () => {
+  // Requests deliberately carry another host: a settled rule must no longer look at it.
+  const elsewhere = (path: string) => request({ host: 'unrelated.test', path });
+  const cases: Array<[rule: string, host: string, expected: false | Array<[path: string, match: boolean]>]> = [
+    ['Host(`a.com`) && PathPrefix(`/x`)', 'a.com', [['/x', true], ['/y', false]]],
+    ['Host(`a.com`) || Host(`b.com`)', 'b.com', [['/any', true]]],
+    ['Host(`a.com`) && Host(`*.com`)', 'a.com', [['/any', true]]],
+    ['Host(`A.com.`) && Path(`/p`)', 'a.com', [['/p', true]]],
+    ['Host(`a.com`) && !Host(`a.com`)', 'a.com', false],
+    ['Host(`a.com`) && Host(`b.com`)', 'a.com', false],
+    ['Host(`a.com`) && (Host(`b.com`) || Path(`/x`))', 'a.com', [['/x', true], ['/y', false]]],
+    ['(Host(`a.com`) && Path(`/a`)) || (Host(`b.com`) && Path(`/b`))', 'a.com', [['/a', true], ['/b', false]]],
+    ['!(!Host(`a.com`) || Path(`/no`))', 'a.com', [['/yes', true], ['/no', false]]],
+  ];
+  for (const [rule, host, expected] of cases) {
+    it(`${rule} for ${host}`, () => {
+      const settled = compileRule(rule, 'v3').forHost(host);
+      if (expected === false) return assert.equal(settled, false);
+      assert.notEqual(settled, false);
+      for (const [path, match] of expected) assert.equal(settled !== false && settled(elsewhere(path)), match, path);
+    });
+  }
+});

@@ -14,6 +14,7 @@ import { EtcdMember, peerUrl } from './etcd-member.ts';
 import type { EtcdctlOptions, EtcdOptions, EtcdServer, EtcdServerTls } from './etcd-server.ts';
 import { createPki, type Pki } from './pki.ts';
 import { freePorts, retryOnAddressInUse } from './ports.ts';
+import { removeOnExit } from './reaper.ts';
 
 export interface EtcdCluster {
   readonly members: readonly EtcdServer[];
@@ -29,7 +30,7 @@ export interface EtcdCluster {
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** The member the running members agree is the Raft leader. */
   leader(): Promise<EtcdServer>;
-  /** Stop every member and remove the temp dir. */
+  /** Kill every member (see `EtcdServer.close`) and remove the temp dir. */
   close(): Promise<void>;
 }
 
@@ -82,6 +83,7 @@ class Cluster implements EtcdCluster {
 /** Starts `size` members, waits until all are healthy, then sets up auth if asked. */
 export async function startEtcdCluster(size = 3, options: EtcdOptions = {}): Promise<EtcdCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-etcd-cluster-'));
+  removeOnExit(dir);
   try {
     const pki = options.tls === 'client-cert' ? await createPki(join(dir, 'pki')) : undefined;
     const members = await retryOnAddressInUse(() => startMembers(dir, size, pki, options));

@@ -112,16 +112,16 @@ export class EtcdMember implements EtcdServer {
   /** Polls `/health` until ok. On exit or timeout, kills the process and throws `EtcdStartError`. */
   waitHealthy(timeoutMs = this.#spec.startTimeoutMs): Promise<void> {
     const url = this.clientUrls[0]!;
-    return this.#waitUntil(() => isHealthy(url, this.#tlsMaterial), `healthy on ${url}`, timeoutMs);
+    return this.#waitUntil((probeMs) => isHealthy(url, this.#tlsMaterial, probeMs), `healthy on ${url}`, timeoutMs);
   }
 
   /** Polls the peer listener until it serves HTTP; same failure handling as `waitHealthy`. */
   waitServingPeers(timeoutMs = this.#spec.startTimeoutMs): Promise<void> {
     const url = this.peerUrls[0]!;
-    return this.#waitUntil(() => servesPeers(url), `serving peers on ${url}`, timeoutMs);
+    return this.#waitUntil((probeMs) => servesPeers(url, probeMs), `serving peers on ${url}`, timeoutMs);
   }
 
-  async #waitUntil(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+  async #waitUntil(check: (probeMs: number) => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!this.running) {
@@ -129,7 +129,8 @@ export class EtcdMember implements EtcdServer {
         const inUse = /address already in use/.test(this.#output);
         throw new EtcdStartError(inUse ? 'EADDRINUSE' : 'EXITED', this.name, `exited before ${what}`, this.#output);
       }
-      if (await check()) return;
+      // etcd accepts on its ports before it answers, so one probe can hang: it must not outlast the deadline.
+      if (await check(Math.max(1, Math.min(1_000, deadline - Date.now())))) return;
       if (Date.now() > deadline) {
         await this.kill();
         throw new EtcdStartError('TIMEOUT', this.name, `was not ${what} after ${timeoutMs} ms`, this.#output);

@@ -1,10 +1,7 @@
 /**
  * @module `startEtcd()`: one real etcd 3.4 member on 127.0.0.1 with free ports and a temp data dir,
  * optionally with client-certificate TLS and/or password auth, and the `EtcdServer` handle tests use.
- *
- * Measured on the dev machine (2 vCPU, etcd 3.4.23, Node 24.21): a plain member is healthy in about
- * 0.3 s after spawn; with TLS (PKI generation included) about 0.35 s; with auth about 0.45 s more for
- * the etcdctl set-up steps. A 3-member cluster (see etcd-cluster.ts) takes about 0.8 s.
+ * Start-up timings are in index.ts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +12,7 @@ import { enableAuth } from './enable-auth.ts';
 import { EtcdMember, peerUrl } from './etcd-member.ts';
 import { createPki, type CertPair } from './pki.ts';
 import { freePorts, retryOnAddressInUse } from './ports.ts';
+import { removeOnExit } from './reaper.ts';
 
 export interface EtcdOptions {
   /** `'client-cert'`: https client URLs, `--client-cert-auth`, a throwaway CA (see `EtcdServer.tls`). */
@@ -75,13 +73,17 @@ export interface EtcdServer {
   revision(): Promise<number>;
   /** `etcdctl compaction --physical` to `revision` (default: the current one); returns it. */
   compact(revision?: number): Promise<number>;
-  /** Stop, then remove the temp dir (data dir and, for a single member, its PKI). */
+  /**
+   * SIGKILL, then remove the temp dir (the data dir and, for a single member, its PKI). No graceful
+   * stop: the data is about to go, and in a cluster a stopping leader waits ~6 s for a peer to take over.
+   */
   close(): Promise<void>;
 }
 
 /** Starts one etcd member and waits until it is healthy (and auth is set up, if asked). */
 export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-etcd-'));
+  removeOnExit(dir);
   try {
     const pki = options.tls === 'client-cert' ? await createPki(join(dir, 'pki')) : undefined;
     const member = await retryOnAddressInUse(async () => {
