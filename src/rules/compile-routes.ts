@@ -4,6 +4,7 @@
  */
 import { RuleError } from '../errors.ts';
 import { compileRule, type RuleSyntax } from './compile.ts';
+import type { RuleCache } from './rule-cache.ts';
 import type { RequestPredicate, RoutingRequest } from './request.ts';
 import { compareRoutes, rulePriority } from './route-order.ts';
 import { UnicodeTables } from './unicode-tables.ts';
@@ -50,7 +51,7 @@ export interface CompiledRoute<T> {
 }
 
 /** Compiles `routes` into precedence order; RuleErrors are collected, anything else is a bug and thrown. */
-export function compileRoutes<T>(routes: ReadonlyArray<RouteDefinition<T>>): {
+export function compileRoutes<T>(routes: ReadonlyArray<RouteDefinition<T>>, cache?: RuleCache): {
   routes: Array<CompiledRoute<T>>;
   errors: RouteCompileError[];
 } {
@@ -59,7 +60,7 @@ export function compileRoutes<T>(routes: ReadonlyArray<RouteDefinition<T>>): {
   const compiled: Array<Omit<CompiledRoute<T>, 'rank'>> = [];
   for (const route of routes) {
     try {
-      const { match, hosts, forHost } = compileRule(route.rule, route.syntax, tables);
+      const { match, hosts, forHost } = cache === undefined ? compileRule(route.rule, route.syntax, tables) : cache.compile(route.rule, route.syntax, tables);
       const result = Object.freeze({ name: route.name, target: route.target });
       compiled.push({ name: route.name, priority: rulePriority(route.rule, route.priority), match, hosts, forHost, result });
     } catch (error) {

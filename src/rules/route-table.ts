@@ -13,6 +13,7 @@ import {
   compileRoutes, type CompiledRoute, type RouteDefinition, type RouteMatch, type RouteTable, type RouteTableBuild,
 } from './compile-routes.ts';
 import { requestHostKey } from './host-match.ts';
+import type { RuleCache } from './rule-cache.ts';
 import type { RequestPredicate, RoutingRequest } from './request.ts';
 
 export type { RouteDefinition, RouteMatch, RouteTable, RouteTableBuild } from './compile-routes.ts';
@@ -31,8 +32,9 @@ interface Candidate<T> {
   next: Candidate<T> | undefined;
 }
 
-export function compileRouteTable<T>(routes: ReadonlyArray<RouteDefinition<T>>): RouteTableBuild<T> {
-  const { routes: ordered, errors } = compileRoutes(routes);
+/** `cache`, when given, keeps compiled rules from one build to the next; its owner sweeps it (rule-cache.ts). */
+export function compileRouteTable<T>(routes: ReadonlyArray<RouteDefinition<T>>, cache?: RuleCache): RouteTableBuild<T> {
+  const { routes: ordered, errors } = compileRoutes(routes, cache);
   const exact = new ListIndex<T>();
   const wildcard = new ListIndex<T>();
   const fallback = new ListIndex<T>();

@@ -10,6 +10,7 @@
 import type { DecodeResult, Decoded, Router, Service, Middleware } from '../config/dynamic.ts';
 import type { ProblemData } from '../errors.ts';
 import { compileRouteTable } from '../rules/route-table.ts';
+import type { RuleCache } from '../rules/rule-cache.ts';
 import { middlewareTypes } from '../middlewares/registry.ts';
 import type { HealthCheckSpec, RouterSpec, ServiceSpec, Snapshot, MiddlewareSpec } from './snapshot.ts';
 
@@ -53,6 +54,8 @@ export interface BuildInput {
   /** Entry points used by routers that name none (Traefik: asDefault ones, else all). */
   readonly defaultEntryPoints: readonly string[];
   readonly defaultRuleSyntax: 'v2' | 'v3';
+  /** Compiled rules kept from the previous build (swept here). */
+  readonly ruleCache?: RuleCache | undefined;
 }
 
 export interface BuildOutput {
@@ -152,7 +155,8 @@ export function buildRuntime(input: BuildInput): BuildOutput {
     });
   }
 
-  const { errors } = compileRouteTable(routeCandidates.map((c) => ({ name: c.name, rule: c.rule, syntax: c.syntax, priority: c.priority, target: c.target })));
+  const { errors } = compileRouteTable(routeCandidates.map((c) => ({ name: c.name, rule: c.rule, syntax: c.syntax, priority: c.priority, target: c.target })), input.ruleCache);
+  input.ruleCache?.sweep();
   const ruleErrors = new Map(errors.map((e) => [e.name, e.error]));
   const entryPoints: Record<string, { routers: RouterSpec[] }> = {};
   for (const ep of input.entryPoints) entryPoints[ep] = { routers: [] };

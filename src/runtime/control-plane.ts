@@ -4,10 +4,11 @@
  * window (`providersThrottleDuration`) become one build; the latest keys always win.
  */
 import type { Logger } from 'pino';
-import { decodeKeyValues } from '../config/decode.ts';
+import { IncrementalDecoder } from '../config/incremental-decode.ts';
 import type { DecodeResult } from '../config/dynamic.ts';
 import type { ConfigProvider, ProviderUpdate } from '../providers/provider.ts';
 import { buildRuntime, type RuntimeView } from './build-runtime.ts';
+import { RuleCache } from '../rules/rule-cache.ts';
 import type { Snapshot } from './snapshot.ts';
 
 export interface ControlPlaneOptions {
@@ -27,6 +28,8 @@ export class ControlPlane {
   #revision = 0;
   #view: RuntimeView = { revision: 0, routers: new Map(), services: new Map(), middlewares: new Map(), problems: [] };
   #lastReload = { at: 0, success: true };
+  readonly #ruleCache = new RuleCache();
+  readonly #decoders = new Map<string, IncrementalDecoder>();
 
   constructor(options: ControlPlaneOptions) {
     this.#options = options;
@@ -58,7 +61,9 @@ export class ControlPlane {
   }
 
   #onUpdate(provider: ConfigProvider, update: ProviderUpdate): void {
-    const decoded = decodeKeyValues(update.entries, provider.root);
+    let decoder = this.#decoders.get(provider.name);
+    if (decoder === undefined) this.#decoders.set(provider.name, (decoder = new IncrementalDecoder(provider.root)));
+    const decoded = decoder.decode(update.entries);
     this.#latest.set(provider.name, { decoded, root: provider.root, revision: update.revision });
     if (this.#timer !== undefined) return;
     this.#timer = setTimeout(() => {
@@ -76,6 +81,7 @@ export class ControlPlane {
         entryPoints: this.#options.entryPoints,
         defaultEntryPoints: this.#options.defaultEntryPoints,
         defaultRuleSyntax: this.#options.defaultRuleSyntax,
+        ruleCache: this.#ruleCache,
       });
       this.#view = view;
       this.#lastReload = { at: Date.now(), success: true };
