@@ -117,7 +117,30 @@ export const staticConfigSchema = z
       })
       .strict()
       .default({ forwardingTimeouts: { dialTimeout: 30_000, responseHeaderTimeout: 0, idleConnTimeout: 90_000 } }),
-    certificatesResolvers: z.record(z.string(), z.object({ acme: z.object({}).loose() }).strict()).default({}),
+    certificatesResolvers: z
+      .record(
+        z.string(),
+        z
+          .object({
+            acme: z
+              .object({
+                email: z.string().optional(),
+                caServer: z.string().url({ message: 'expected the URL of an RFC 8555 directory, e.g. https://acme-v02.api.letsencrypt.org/directory' }).default('https://acme-v02.api.letsencrypt.org/directory'),
+                /** Traefik's acme.json path: accepted for compatibility, unused (the store holds everything). */
+                storage: z.string().optional(),
+                keyType: z.enum(['EC256', 'EC384', 'RSA2048', 'RSA4096']).default('EC256'),
+                httpChallenge: z.object({ entryPoint: z.string() }).strict().optional(),
+                tlsChallenge: presence.optional(),
+                /** Ours: how long before expiry the leader renews (Traefik derives it from certificatesDuration). */
+                renewBefore: duration.default(30 * 86_400_000),
+                /** Ours: also write issued certificates under <rootKey>/tls/certificates/<domain> for plain Traefik nodes. */
+                publishToRootKey: goBool.default(false),
+              })
+              .strict(),
+          })
+          .strict(),
+      )
+      .default({}),
     core: z.object({ defaultRuleSyntax: z.enum(['v2', 'v3']).default('v3') }).strict().default({ defaultRuleSyntax: 'v3' }),
     api: z
       .union([z.object({ dashboard: goBool.default(true), insecure: goBool.default(false), debug: goBool.optional() }).strict(), presence])

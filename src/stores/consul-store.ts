@@ -70,6 +70,9 @@ export class ConsulStore implements KvStore {
         if (since < MIN_SPACING_MS) await sleep(MIN_SPACING_MS - since, undefined, { signal: abort.signal });
         last = Date.now();
         const res = await this.#http.call('GET', `${kvPath(prefix)}?recurse&index=${index}&wait=${BLOCK_WAIT_MS / 1000}s`, { waitMs: BLOCK_WAIT_MS, signal: abort.signal });
+        // An error answer carries no X-Consul-Index (read as 1): it is a failed read, not an index
+        // that went backwards, and must not be reported as one.
+        if (res.status !== 200 && res.status !== 404) throw new ConsulStatusError(res.status, res.text.trim(), prefix);
         if (res.index < index) {
           onEvent({ type: 'resync', reason: `Consul index went backwards (${index} → ${res.index})` });
           return;
@@ -85,7 +88,7 @@ export class ConsulStore implements KvStore {
     };
     loop().catch((error: Error) => {
       if (abort.signal.aborted) return;
-      onEvent({ type: 'disconnected', reason: error.message });
+      onEvent({ type: 'disconnected', reason: error.message, error });
       onEvent({ type: 'resync', reason: `watch failed (${error.message})` });
     });
     return { close: () => abort.abort() };
@@ -144,6 +147,13 @@ export class ConsulStore implements KvStore {
         await this.#http.call('PUT', '/v1/txn', { body: JSON.stringify([{ KV: { Verb: 'unlock', Key: key, Session: session.id } }]) }).catch(() => {});
       },
     };
+  }
+
+  async readLeader(name: string): Promise<string | undefined> {
+    const res = await this.#http.call('GET', `${kvPath(name)}?consistent`);
+    if (res.status !== 200) return undefined;
+    const pair = (JSON.parse(res.text) as KvPair[])[0];
+    return pair?.Session === undefined || pair.Session === '' || pair.Value === null ? undefined : Buffer.from(pair.Value, 'base64').toString();
   }
 
   async guardedPut(leadership: Leadership, key: string, value: string): Promise<boolean> {

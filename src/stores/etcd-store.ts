@@ -124,7 +124,7 @@ export class EtcdStore implements KvStore {
         });
         w.on('disconnected', (error) => {
           wasDisconnected = true;
-          onEvent({ type: 'disconnected', reason: error.message });
+          onEvent({ type: 'disconnected', reason: error.message, error });
         });
         w.on('connected', () => {
           if (!wasDisconnected) return;
@@ -133,7 +133,11 @@ export class EtcdStore implements KvStore {
           // The client resumes at the current revision; events in between may be lost.
           onEvent({ type: 'resync', reason: 'watch reconnected' });
         });
-        w.on('error', (error) => onEvent({ type: 'resync', reason: `watch canceled (${error.message || 'compacted'})` }));
+        w.on('error', (error) => {
+          // etcd3 reports a compaction as "Watcher canceled: " with etcd's (empty) cancel reason.
+          const detail = error.message.replace(/^Watcher canceled:\s*/, '');
+          onEvent({ type: 'resync', reason: `watch canceled (${detail || 'history compacted'})` });
+        });
       })
       .catch((error: Error) => onEvent({ type: 'resync', reason: `watch could not start (${error.message})` }));
     return {
@@ -180,6 +184,11 @@ export class EtcdStore implements KvStore {
         await this.#client.if(key, 'Create', '==', String(own)).then(this.#client.delete().key(key)).commit().catch(() => {});
       },
     };
+  }
+
+  async readLeader(name: string): Promise<string | undefined> {
+    const res = await this.#kv.range({ key: Buffer.from(`${name}/`), range_end: prefixEnd(`${name}/`), sort_order: 'Ascend', sort_target: 'Create', limit: 1 });
+    return res.kvs[0]?.value.toString();
   }
 
   async guardedPut(leadership: Leadership, key: string, value: string): Promise<boolean> {

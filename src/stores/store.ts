@@ -25,7 +25,12 @@ export type WatchEvent =
   /** Events may have been missed (compaction, reconnect, index reset): re-list and diff. */
   | { readonly type: 'resync'; readonly reason: string }
   /** The connection to the store is down / back (for logging and health, not for data). */
-  | { readonly type: 'disconnected'; readonly reason: string }
+  | {
+      readonly type: 'disconnected';
+      readonly reason: string;
+      /** The failure itself, so the log can explain it (SY_STORE_AUTH for a revoked token, …). */
+      readonly error?: unknown;
+    }
   | { readonly type: 'connected' };
 
 export interface WatchHandle {
@@ -59,6 +64,8 @@ export interface KvStore {
   createSession(ttlMs: number): Promise<StoreSession>;
   /** Waits until this node leads `name`, or `signal` aborts. */
   campaign(name: string, session: StoreSession, value: string, signal: AbortSignal): Promise<Leadership>;
+  /** The value the current leader of `name` campaigned with (its node id), if there is a leader. */
+  readLeader(name: string): Promise<string | undefined>;
   /** Writes only if `leadership` still holds; false when the store refused (a newer leader exists). */
   guardedPut(leadership: Leadership, key: string, value: string): Promise<boolean>;
   guardedDelete(leadership: Leadership, key: string): Promise<boolean>;
