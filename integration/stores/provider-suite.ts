@@ -117,7 +117,8 @@ export function providerSuite(name: string, makeTarget: () => Promise<StoreTarge
       assert.ok(cluster.nodes.every((n) => n.lag === '0'), JSON.stringify(cluster.nodes));
       const extra = (await startNodes(1, target.flags, () => ['--cluster.nodeId=node-doomed']))[0]!;
       const seen = async (present: boolean) => {
-        const end = Date.now() + 20_000;
+        // Consul sessions live at least 10 s (its minimum TTL) and may take up to twice that to expire.
+        const end = Date.now() + 40_000;
         while (Date.now() < end) {
           const ids = (await apiJson<ClusterJson>(nodes[0]!, '/api/cluster')).nodes.map((n) => n.id);
           if (ids.includes('node-doomed') === present) return;

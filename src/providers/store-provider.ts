@@ -57,6 +57,7 @@ export class StoreProvider implements ConfigProvider {
   #retryTimer: NodeJS.Timeout | undefined;
   #emitScheduled = false;
   #backoffMs = 100;
+  #lastRetryAt = 0;
   #snapshotWrite: Promise<void> = Promise.resolve();
 
   constructor(options: StoreProviderOptions) {
@@ -112,23 +113,27 @@ export class StoreProvider implements ConfigProvider {
       if (this.#stopped) return;
       switch (event.type) {
         case 'put':
+          this.#backoffMs = 100;
           this.#entries.set(event.key, event.value);
           this.#revision = event.revision;
           this.#scheduleEmit();
           break;
         case 'delete':
+          this.#backoffMs = 100;
           this.#entries.delete(event.key);
           this.#revision = event.revision;
           this.#scheduleEmit();
           break;
         case 'disconnected':
-          this.#setState('unreachable', new Error(event.reason));
+          this.#setState('unreachable', event.error ?? new Error(event.reason));
           break;
         case 'connected':
           break;
         case 'resync':
           this.#options.logger.info({ provider: this.name, reason: event.reason }, 'store watch interrupted; re-listing');
-          this.#retryNow();
+          // Through the backoff, not at once: a watch that keeps failing while lists succeed
+          // (a store rate-limiting blocking reads) must not turn into a tight re-list loop.
+          this.#scheduleRetry();
           break;
       }
     });
@@ -137,7 +142,7 @@ export class StoreProvider implements ConfigProvider {
   #retryNow(): void {
     clearTimeout(this.#retryTimer);
     this.#resync('resync').then(
-      () => (this.#backoffMs = 100),
+      () => {},
       (error) => {
         this.#setState('unreachable', error);
         this.#scheduleRetry();
@@ -147,6 +152,9 @@ export class StoreProvider implements ConfigProvider {
 
   #scheduleRetry(): void {
     if (this.#stopped) return;
+    // A failure long after the last one starts the backoff over.
+    if (Date.now() - this.#lastRetryAt > 60_000) this.#backoffMs = 100;
+    this.#lastRetryAt = Date.now();
     clearTimeout(this.#retryTimer);
     const jitter = 0.8 + Math.random() * 0.4;
     this.#retryTimer = setTimeout(() => this.#retryNow(), this.#backoffMs * jitter);

@@ -21,7 +21,11 @@ interface KvPair {
   readonly Session?: string;
 }
 
-const BLOCK_WAIT_MS = 270_000;
+/**
+ * Long enough to keep idle nodes quiet, short enough that a read parked on an index Consul has
+ * moved back from (after a snapshot restore) returns within a minute (consul-template's default).
+ */
+const BLOCK_WAIT_MS = 60_000;
 /** Below this spacing, consecutive blocking reads are delayed (the docs ask clients to rate-limit). */
 const MIN_SPACING_MS = 20;
 
