@@ -32,5 +32,6 @@ export async function readCluster(store: KvStore, stateKey: string, rootKey: str
     }
   }
   nodes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { routesRevision: String(revision), nodes, leader: null };
+  const leader = (await store.readLeader(`${stateKey}/leader/acme`).catch(() => undefined)) ?? null;
+  return { routesRevision: String(revision), nodes, leader };
 }
