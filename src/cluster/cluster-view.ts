@@ -4,6 +4,7 @@
  */
 import type { KvStore } from '../stores/store.ts';
 import { nodesPrefix, type NodeRecord } from './node-registry.ts';
+import { stateKeys } from '../acme/state-keys.ts';
 
 export interface ClusterNode extends NodeRecord {
   /** Store revisions this node is behind (0 when current). */
@@ -32,6 +33,6 @@ export async function readCluster(store: KvStore, stateKey: string, rootKey: str
     }
   }
   nodes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const leader = (await store.readLeader(`${stateKey}/leader/acme`).catch(() => undefined)) ?? null;
+  const leader = (await store.readLeader(stateKeys(stateKey).leaderLock).catch(() => undefined)) ?? null;
   return { routesRevision: String(revision), nodes, leader };
 }
