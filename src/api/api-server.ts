@@ -1,5 +1,5 @@
 /**
- * @module The `traefik` entry point: /ping, the REST API (/api/*) and, later, /metrics and the
+ * @module The `traefik` entry point: /ping, the REST API (/api/*), /metrics and, later, the
  * dashboard. Served by the control plane, never through the proxy's data plane, so it answers
  * even when no route works.
  */
@@ -18,6 +18,15 @@ export interface ApiSources {
   readonly ping: boolean;
   readonly features: Record<string, unknown>;
   readonly cluster: () => Promise<unknown>;
+  /** Prometheus text for /metrics (`--metrics.prometheus`); absent means /metrics is 404. */
+  readonly metrics?: (() => Promise<{ contentType: string; body: string }>) | undefined;
+  /** The worker threads, for GET /api/workers. */
+  readonly workers?: (() => Promise<unknown>) | undefined;
+  /**
+   * POST /api/debug/workers/<id>/crash|hang|slow, only when SY_DEBUG_WORKER_API=1: tests use it
+   * to kill or freeze one worker thread (a thread cannot be signalled from outside the process).
+   */
+  readonly debugWorker?: ((id: number, action: 'crash' | 'hang' | 'slow') => boolean) | undefined;
 }
 
 export class ApiServer {
@@ -47,7 +56,20 @@ export class ApiServer {
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://api');
     const path = url.pathname.replace(/\/+$/, '') || '/';
+    const debug = req.method === 'POST' && this.#sources.debugWorker !== undefined ? /^\/api\/debug\/workers\/(\d+)\/(crash|hang|slow)$/.exec(path) : null;
+    if (debug !== null) {
+      const found = this.#sources.debugWorker!(Number(debug[1]), debug[2] as 'crash' | 'hang' | 'slow');
+      return send(res, found ? 202 : 404, found ? { worker: Number(debug[1]), action: debug[2] } : { message: 'no such worker' });
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { message: 'method not allowed' });
+    const metrics = this.#sources.metrics;
+    if (path === '/metrics' && metrics !== undefined) {
+      metrics().then(({ contentType, body }) => {
+        res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      }, (error: Error) => send(res, 500, { message: error.message }));
+      return;
+    }
     if (path === '/ping' && this.#sources.ping) return sendText(res, 200, 'OK');
     if (!this.#sources.api || !path.startsWith('/api')) return sendText(res, 404, '404 page not found');
     const view = this.#sources.view();
@@ -72,6 +94,12 @@ export class ApiServer {
         return send(res, 200, overviewJson(view, this.#sources.providers, this.#sources.features));
       case '/api/entrypoints':
         return send(res, 200, this.#sources.entryPoints());
+      case '/api/workers': {
+        const workers = this.#sources.workers;
+        if (workers === undefined) return send(res, 200, []);
+        workers().then((body) => send(res, 200, body), (error: Error) => send(res, 500, { message: error.message }));
+        return;
+      }
       case '/api/version':
         return send(res, 200, { Version: this.#sources.version, Codename: 'switchyard' });
       default:

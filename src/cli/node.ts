@@ -1,19 +1,17 @@
 /**
  * @module One Switchyard node, wired by hand: static configuration → providers → control plane →
- * data plane → entry points, plus health checks and the API on the `traefik` entry point.
- * `startNode` is what `switchyard run` calls and what in-process tests use.
+ * worker threads (each a data plane with its own entry points), plus health checks and the API on
+ * the `traefik` entry point, which stay on the main thread. `startNode` is what `switchyard run`
+ * calls and what in-process tests use; both run the real worker threads.
  */
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ApiServer } from '../api/api-server.ts';
 import type { StaticConfig } from '../config/static-schema.ts';
 import { SwitchyardError } from '../errors.ts';
-import { accessLogger } from '../logging/access-log.ts';
-import { DataPlane } from '../proxy/data-plane.ts';
-import { EntryPoint, parseListenAddress } from '../proxy/entry-point.ts';
+import { parseListenAddress } from '../proxy/entry-point.ts';
 import { HealthMonitor } from '../proxy/health-monitor.ts';
 import { IpMatcher } from '../proxy/ip-matcher.ts';
-import type { EntryPointSettings } from '../proxy/request-context.ts';
 import { FileProvider } from '../providers/file.ts';
 import { StoreProvider } from '../providers/store-provider.ts';
 import { EtcdStore } from '../stores/etcd-store.ts';
@@ -24,6 +22,7 @@ import { readCluster } from '../cluster/cluster-view.ts';
 import type { ConfigProvider } from '../providers/provider.ts';
 import { ControlPlane } from '../runtime/control-plane.ts';
 import { VERSION } from '../version.ts';
+import { dispatchModeFromEnv, WorkerDataPlane, type WorkerEntryPointConfig } from '../workers/worker-data-plane.ts';
 
 export const API_ENTRY_POINT = 'traefik';
 const DEFAULT_API_ADDRESS = '127.0.0.1:8080';
@@ -32,6 +31,8 @@ export interface RunningNode {
   readonly nodeId: string;
   readonly ports: ReadonlyMap<string, number>;
   readonly controlPlane: ControlPlane;
+  /** The oldest revision every worker thread serves (tests wait on it after a config change). */
+  appliedRevision(): number;
   /** Drains the entry points (in-flight requests finish, up to `graceMs`), then stops everything. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -75,26 +76,32 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
   const nodeId = nodeIdOf(config);
   const routing = Object.entries(config.entryPoints).filter(([name]) => name !== API_ENTRY_POINT);
   if (routing.length === 0 && config.entryPoints[API_ENTRY_POINT] === undefined) routing.push(['http', { address: ':80' }]);
-  const settings = new Map<string, EntryPointSettings>();
+  const workerEntryPoints: WorkerEntryPointConfig[] = [];
   for (const [name, ep] of routing) {
     const trusted = ep.forwardedHeaders?.trustedIPs;
-    settings.set(name, {
-      trust: {
-        insecure: ep.forwardedHeaders?.insecure ?? false,
-        trustedIPs: trusted === undefined || trusted.length === 0 ? undefined : new IpMatcher(trusted, `--entryPoints.${name}.forwardedHeaders.trustedIPs`),
-      },
-      localPort: parseListenAddress(ep.address).port,
+    // Parsed here so a bad range fails start-up naming its flag; the workers get the checked list.
+    if (trusted !== undefined && trusted.length > 0) new IpMatcher(trusted, `--entryPoints.${name}.forwardedHeaders.trustedIPs`);
+    const { host, port } = parseListenAddress(ep.address);
+    const rt = ep.transport?.respondingTimeouts;
+    workerEntryPoints.push({
+      name,
+      address: ep.address,
+      host,
+      port,
+      readTimeoutMs: rt?.readTimeout ?? 60_000,
+      idleTimeoutMs: rt?.idleTimeout ?? 180_000,
+      trustedIPs: trusted === undefined || trusted.length === 0 ? undefined : trusted,
+      insecure: ep.forwardedHeaders?.insecure ?? false,
+      localPort: port,
+      tls: false,
     });
   }
   const timeouts = config.serversTransport.forwardingTimeouts;
-  const dataPlane = new DataPlane({
-    timeouts: { dialTimeoutMs: timeouts.dialTimeout, responseHeaderTimeoutMs: timeouts.responseHeaderTimeout, idleConnTimeoutMs: timeouts.idleConnTimeout },
-    entryPoints: settings,
-    onRequestDone: config.accessLog === undefined || config.accessLog === false ? undefined : accessLogger(logger),
-  });
+  const metricsEnabled = config.metrics?.prometheus === true;
+  let dataPlane: WorkerDataPlane | undefined;
   const health = new HealthMonitor((service, url, healthy) => {
     logger.warn({ service, server: url, healthy }, healthy ? 'server is healthy again' : 'server failed its health check');
-    dataPlane.setServerHealth(service, url, healthy);
+    dataPlane?.setServerHealth(service, url, healthy);
   });
   const { providers, store } = providersOf(config, logger);
   const startedAt = new Date().toISOString();
@@ -122,28 +129,35 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
     throttleMs: config.providers.providersThrottleDuration,
     logger,
     onSnapshot: (snapshot) => {
-      dataPlane.apply(snapshot);
+      dataPlane?.apply(snapshot);
       health.reconcile(snapshot);
       registry?.changed();
     },
   });
 
-  const entryPoints: EntryPoint[] = [];
   const ports = new Map<string, number>();
   let api: ApiServer | undefined;
   try {
-    for (const [name, ep] of routing) {
-      const { host, port } = parseListenAddress(ep.address);
-      const rt = ep.transport?.respondingTimeouts;
-      const entryPoint = new EntryPoint({ name, host, port, readTimeoutMs: rt?.readTimeout ?? 60_000, idleTimeoutMs: rt?.idleTimeout ?? 180_000 }, dataPlane);
-      const bound = await listenOrExplain(() => entryPoint.listen(), name, ep.address);
+    const workers = await WorkerDataPlane.start({
+      threads: config.workers === 'auto' ? availableParallelism() : config.workers,
+      mode: dispatchModeFromEnv(process.env),
+      nodeId,
+      logLevel: config.log.level,
+      accessLog: config.accessLog !== undefined && config.accessLog !== false,
+      metrics: metricsEnabled,
+      timeouts: { dialTimeoutMs: timeouts.dialTimeout, responseHeaderTimeoutMs: timeouts.responseHeaderTimeout, idleConnTimeoutMs: timeouts.idleConnTimeout },
+      entryPoints: workerEntryPoints,
+      logger,
+      debugHeader: process.env.SY_DEBUG_WORKER_HEADER === '1',
+    });
+    dataPlane = workers;
+    for (const [name, bound] of workers.bound) {
       ports.set(name, bound.port);
-      addresses[name] = `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`;
-      entryPoints.push(entryPoint);
+      addresses[name] = bound.address;
     }
     const apiEnabled = config.api !== undefined && config.api !== false;
     const pingEnabled = config.ping === true;
-    if (apiEnabled || pingEnabled) {
+    if (apiEnabled || pingEnabled || metricsEnabled) {
       const address = config.entryPoints[API_ENTRY_POINT]?.address ?? DEFAULT_API_ADDRESS;
       const { host, port } = parseListenAddress(address);
       api = new ApiServer({
@@ -154,7 +168,10 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
         version: VERSION,
         api: apiEnabled,
         ping: pingEnabled,
-        features: { tracing: '', metrics: '', accessLog: config.accessLog !== undefined && config.accessLog !== false },
+        features: { tracing: '', metrics: metricsEnabled ? 'prometheus' : '', accessLog: config.accessLog !== undefined && config.accessLog !== false },
+        metrics: metricsEnabled ? () => workers.renderMetrics() : undefined,
+        workers: () => workers.workers(),
+        debugWorker: process.env.SY_DEBUG_WORKER_API === '1' ? (id, action) => workers.pool.debug(id, action) : undefined,
         cluster: async () => {
           const local = {
             nodeId,
@@ -172,24 +189,28 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
       ports.set(API_ENTRY_POINT, (await listenOrExplain(() => api!.listen(port, host), API_ENTRY_POINT, address)).port);
     }
     await controlPlane.start();
+    // Every thread serves the first configuration before the node counts as started.
+    await workers.pool.applied(controlPlane.view.revision);
     await registry?.start();
   } catch (error) {
-    await Promise.allSettled([...entryPoints.map((e) => e.drain(0)), api?.close(), controlPlane.stop(), registry?.stop(), health.close(), dataPlane.close()]);
+    await Promise.allSettled([dataPlane?.drain(0), api?.close(), controlPlane.stop(), registry?.stop(), health.close()]);
     await store?.store.close();
     throw error;
   }
-  logger.info({ nodeId, version: VERSION, entryPoints: Object.fromEntries(ports) }, 'switchyard node started');
+  const workers = dataPlane!;
+  logger.info({ nodeId, version: VERSION, entryPoints: Object.fromEntries(ports), workers: workers.pool.size, dispatch: workers.mode }, 'switchyard node started');
 
   return {
     nodeId,
     ports,
     controlPlane,
+    appliedRevision: () => workers.pool.appliedRevision,
     async stop(graceMs = 10_000) {
       await controlPlane.stop();
       // Leave the registry first so peers and `status` stop counting this node while it drains.
       await registry?.stop().catch(() => {});
-      await Promise.all(entryPoints.map((e) => e.drain(graceMs)));
-      await Promise.allSettled([api?.close(), health.close(), dataPlane.close()]);
+      await workers.drain(graceMs);
+      await Promise.allSettled([api?.close(), health.close()]);
       await store?.store.close();
     },
   };

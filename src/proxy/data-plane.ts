@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { compileRouteTable, type RouteTable } from '../rules/route-table.ts';
+import { RuleCache } from '../rules/rule-cache.ts';
 import { routingPath } from '../rules/routing-path.ts';
 import type { Snapshot } from '../runtime/snapshot.ts';
 import { sendError } from './error-responses.ts';
@@ -47,6 +48,7 @@ export class DataPlane {
   readonly #pools: UpstreamPools;
   readonly #options: DataPlaneOptions;
   readonly #health = new Map<string, boolean>();
+  readonly #rules = new RuleCache();
   #compiled: Compiled = { revision: 0, entryPoints: new Map(), services: new Map() };
 
   constructor(options: DataPlaneOptions) {
@@ -62,6 +64,7 @@ export class DataPlane {
     const services = buildServiceHandlers(snapshot.services, {
       pools: this.#pools,
       health: this.#health,
+      previous: this.#compiled.services,
     });
     const entryPoints = new Map<string, CompiledEntryPoint>();
     for (const [name, { routers }] of Object.entries(snapshot.entryPoints)) {
@@ -74,10 +77,11 @@ export class DataPlane {
         target: { routerName: r.name, serviceName: r.service, service: services.get(r.service)! },
       }));
       entryPoints.set(name, {
-        plain: compileRouteTable(routes.filter((r) => !r.tls)).table,
-        tls: compileRouteTable(routes.filter((r) => r.tls)).table,
+        plain: compileRouteTable(routes.filter((r) => !r.tls), this.#rules).table,
+        tls: compileRouteTable(routes.filter((r) => r.tls), this.#rules).table,
       });
     }
+    this.#rules.sweep();
     this.#compiled = { revision: snapshot.revision, entryPoints, services };
     const origins = new Set<string>();
     for (const handler of services.values()) {
@@ -93,15 +97,17 @@ export class DataPlane {
     if (handler instanceof LoadBalancerService) for (const s of handler.servers) if (s.url === url) s.healthy = healthy;
   }
 
-  handleRequest(entryPoint: string, req: IncomingMessage, res: ServerResponse, tls: boolean): void {
+  /** Routes and serves one request; returns its context (routing decision included), undefined when refused with 400. */
+  handleRequest(entryPoint: string, req: IncomingMessage, res: ServerResponse, tls: boolean): RequestContext | undefined {
     const ctx = this.#context(entryPoint, req, res, tls);
-    if (ctx === undefined) return;
+    if (ctx === undefined) return undefined;
     const target = this.#route(ctx, tls);
     if (target === undefined) {
       sendError(res, 404);
-      return;
+      return ctx;
     }
     target.service.handle(ctx);
+    return ctx;
   }
 
   handleUpgrade(entryPoint: string, req: IncomingMessage, socket: Duplex, head: Buffer, tls: boolean): void {
@@ -154,7 +160,10 @@ export class DataPlane {
       else sendError(res, 400);
       return undefined;
     }
-    const rawQuery = q === -1 ? '' : target.slice(q + 1);
+    // Traefik's entry points wrap Go's http.AllowQuerySemicolons: ';' separates parameters like '&',
+    // for the Query matchers and for the upstream alike.
+    let rawQuery = q === -1 ? '' : target.slice(q + 1);
+    if (rawQuery.includes(';')) rawQuery = rawQuery.replaceAll(';', '&');
     const ctx: RequestContext = {
       req,
       res,
@@ -167,7 +176,7 @@ export class DataPlane {
       rawQuery,
       rawHeaders: req.rawHeaders,
       clientIp: req.socket.remoteAddress ?? '',
-      search: q === -1 ? '' : target.slice(q),
+      search: q === -1 ? '' : `?${rawQuery}`,
       startedAt: performance.now(),
       routerName: undefined,
       serviceName: undefined,

@@ -39,6 +39,8 @@ export function forward(ctx: RequestContext, server: UpstreamServer, passHostHea
 class ForwardHandler implements Dispatcher.DispatchHandler {
   readonly #ctx: RequestContext;
   #controller: Dispatcher.DispatchController | undefined;
+  /** Headers written but not sent: they leave with the first body chunk, or alone (see onResponseStart). */
+  #headersPending = false;
 
   constructor(ctx: RequestContext) {
     this.#ctx = ctx;
@@ -69,11 +71,23 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     }
     if (statusMessage !== undefined && statusMessage !== '') res.writeHead(statusCode, statusMessage, out);
     else res.writeHead(statusCode, out);
-    res.flushHeaders();
+    // Body bytes that came in the same read as the headers are parsed before this microtask runs,
+    // so the usual small answer leaves in one write (headers + body) instead of two; a body that is
+    // not there yet does not hold the headers back (Traefik flushes them too, within 100 ms). One
+    // syscall less per request: bench/results/throughput.txt.
+    this.#headersPending = true;
+    queueMicrotask(this.#flushHeaders);
   }
+
+  readonly #flushHeaders = (): void => {
+    if (!this.#headersPending) return;
+    this.#headersPending = false;
+    this.#ctx.res.flushHeaders();
+  };
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const { res } = this.#ctx;
+    this.#headersPending = false;
     if (!res.write(chunk)) {
       controller.pause();
       res.once('drain', () => controller.resume());
@@ -81,6 +95,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
+    this.#headersPending = false;
     this.#ctx.res.end();
   }
 

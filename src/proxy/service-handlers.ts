@@ -22,6 +22,9 @@ export interface ServiceBuildContext {
   readonly pools: UpstreamPools;
   /** Last known health of `service\nurl`; absent means healthy (not checked yet). */
   readonly health: ReadonlyMap<string, boolean>;
+  /** Handlers of the previous snapshot: a load balancer whose spec did not change is kept as is
+   * (its servers, pools, health flags and round-robin position), so a change elsewhere costs it nothing. */
+  readonly previous?: ReadonlyMap<string, ServiceHandler> | undefined;
 }
 
 export function healthKey(service: string, url: string): string {
@@ -40,9 +43,12 @@ export function buildServiceHandlers(specs: Readonly<Record<string, ServiceSpec>
     building.add(name);
     let handler: ServiceHandler;
     switch (spec.kind) {
-      case 'loadBalancer':
-        handler = new LoadBalancerService(name, spec, build);
+      case 'loadBalancer': {
+        const fingerprint = JSON.stringify(spec);
+        const before = build.previous?.get(name);
+        handler = before instanceof LoadBalancerService && before.fingerprint === fingerprint ? before : new LoadBalancerService(name, spec, build, fingerprint);
         break;
+      }
       case 'weighted':
         handler = new WeightedService(name, spec.services.map((s) => ({ handler: get(s.name), weight: s.weight, healthy: true })));
         break;
@@ -64,12 +70,15 @@ export function buildServiceHandlers(specs: Readonly<Record<string, ServiceSpec>
 
 export class LoadBalancerService implements ServiceHandler {
   readonly name: string;
+  /** The spec it was built from, serialized: equal fingerprints mean an equal service. */
+  readonly fingerprint: string;
   readonly servers: readonly UpstreamServer[];
   readonly #balancer: WeightedRoundRobin<UpstreamServer>;
   readonly #passHostHeader: boolean;
 
-  constructor(name: string, spec: LoadBalancerSpec, build: ServiceBuildContext) {
+  constructor(name: string, spec: LoadBalancerSpec, build: ServiceBuildContext, fingerprint: string) {
     this.name = name;
+    this.fingerprint = fingerprint;
     this.servers = spec.servers.map((s) => upstreamServer(s.url, s.weight, s.preservePath, build, build.health.get(healthKey(name, s.url)) ?? true));
     this.#balancer = new WeightedRoundRobin(this.servers);
     this.#passHostHeader = spec.passHostHeader;

@@ -12,7 +12,8 @@ import type { ProblemData } from '../errors.ts';
 import { compileRouteTable } from '../rules/route-table.ts';
 import type { RuleCache } from '../rules/rule-cache.ts';
 import { middlewareTypes } from '../middlewares/registry.ts';
-import type { HealthCheckSpec, RouterSpec, ServiceSpec, Snapshot, MiddlewareSpec } from './snapshot.ts';
+import { EMPTY_TLS, type CertificateSpec, type HealthCheckSpec, type MiddlewareSpec, type RouterSpec, type ServiceSpec, type Snapshot, type TlsOptionsSpec, type TlsSpec } from './snapshot.ts';
+import type { TlsRouter } from '../acme/wanted-certificates.ts';
 
 export type Status = 'enabled' | 'disabled' | 'warning';
 
@@ -38,6 +39,8 @@ export interface MiddlewareInfo extends ServiceInfo {}
 
 export interface RuntimeView {
   readonly revision: number;
+  /** Routers that ask a resolver for certificates (what the ACME leader works from). */
+  readonly tlsRouters: readonly TlsRouter[];
   readonly routers: ReadonlyMap<string, RouterInfo>;
   readonly services: ReadonlyMap<string, ServiceInfo>;
   readonly middlewares: ReadonlyMap<string, MiddlewareInfo>;
@@ -56,6 +59,10 @@ export interface BuildInput {
   readonly defaultRuleSyntax: 'v2' | 'v3';
   /** Compiled rules kept from the previous build (swept here). */
   readonly ruleCache?: RuleCache | undefined;
+  /** `certFile`/`keyFile` values are PEM or a path on the node: the caller reads paths (I/O stays out of here). */
+  readonly readPem?: ((valueOrPath: string, key: string) => string) | undefined;
+  /** Certificates and challenge answers from the cluster (ACME), added to the snapshot. */
+  readonly cluster?: { readonly certificates: readonly CertificateSpec[]; readonly challenges: Readonly<Record<string, string>> } | undefined;
 }
 
 export interface BuildOutput {
@@ -179,10 +186,58 @@ export function buildRuntime(input: BuildInput): BuildOutput {
   const snapshotMiddlewares: Record<string, MiddlewareSpec> = {};
   for (const name of [...usedMiddlewares].sort()) snapshotMiddlewares[name] = middlewareSpec(validMiddlewares.get(name)!);
 
+  const tlsRouters: TlsRouter[] = [];
+  for (const c of routeCandidates) {
+    if (ruleErrors.has(c.name)) continue;
+    const tls = validRouters.get(c.name)!.router.tls;
+    if (tls?.certResolver !== undefined) tlsRouters.push({ name: c.name, rule: c.rule, syntax: c.syntax, certResolver: tls.certResolver, domains: tls.domains });
+  }
+
   return {
-    view: { revision: input.revision, routers, services, middlewares, problems },
-    snapshot: { revision: input.revision, entryPoints, services: snapshotServices, middlewares: snapshotMiddlewares },
+    view: { revision: input.revision, tlsRouters, routers, services, middlewares, problems },
+    snapshot: { revision: input.revision, entryPoints, services: snapshotServices, middlewares: snapshotMiddlewares, tls: tlsSpec(input, problems) },
   };
+}
+
+/** Certificates and the default TLS options and store, from every provider, PEM resolved. */
+function tlsSpec(input: BuildInput, problems: ProblemData[]): TlsSpec {
+  const certificates: CertificateSpec[] = [];
+  const read = (value: string, key: string): string => (value.includes('-----BEGIN') ? value : input.readPem === undefined ? value : input.readPem(value, key));
+  let defaultCertificate: CertificateSpec | undefined;
+  let options: TlsOptionsSpec = EMPTY_TLS.options;
+  for (const { decoded, root } of input.providers.values()) {
+    for (const [label, d] of decoded.tls.certificates) {
+      if (d.value === undefined) continue;
+      const key = `${root}/tls/certificates/${label}`;
+      try {
+        certificates.push({ id: key, certPem: read(d.value.certFile, `${key}/certFile`), keyPem: read(d.value.keyFile, `${key}/keyFile`) });
+      } catch (error) {
+        problems.push({ code: 'SY_TLS_CERTIFICATE', key: (error as { key?: string }).key ?? key, message: (error as Error).message });
+      }
+    }
+    const store = decoded.tls.stores.get('default')?.value?.defaultCertificate;
+    if (store !== undefined) {
+      const key = `${root}/tls/stores/default/defaultCertificate`;
+      try {
+        defaultCertificate = { id: key, certPem: read(store.certFile, `${key}/certFile`), keyPem: read(store.keyFile, `${key}/keyFile`) };
+      } catch (error) {
+        problems.push({ code: 'SY_TLS_CERTIFICATE', key: (error as { key?: string }).key ?? key, message: (error as Error).message });
+      }
+    }
+    const o = decoded.tls.options.get('default')?.value;
+    if (o !== undefined) {
+      options = {
+        minVersion: o.minVersion,
+        maxVersion: o.maxVersion,
+        cipherSuites: o.cipherSuites,
+        curvePreferences: o.curvePreferences,
+        alpnProtocols: o.alpnProtocols,
+        sniStrict: o.sniStrict ?? false,
+      };
+    }
+  }
+  if (input.cluster !== undefined) certificates.push(...input.cluster.certificates);
+  return { certificates, defaultCertificate, options, challenges: input.cluster?.challenges ?? {} };
 }
 
 function objectInfo(name: string, provider: string, decoded: Decoded<unknown>): ServiceInfo {

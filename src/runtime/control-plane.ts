@@ -9,7 +9,18 @@ import type { DecodeResult } from '../config/dynamic.ts';
 import type { ConfigProvider, ProviderUpdate } from '../providers/provider.ts';
 import { buildRuntime, type RuntimeView } from './build-runtime.ts';
 import { RuleCache } from '../rules/rule-cache.ts';
-import type { Snapshot } from './snapshot.ts';
+import type { CertificateSpec, Snapshot } from './snapshot.ts';
+import { readFileSync } from 'node:fs';
+import { SwitchyardError } from '../errors.ts';
+
+/** Traefik's FileOrContent: a value that is not PEM is a path on this node. */
+function readPem(path: string, key: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new SwitchyardError('SY_TLS_CERTIFICATE', `neither PEM nor a readable file: ${(error as Error).message}`, key, { cause: error });
+  }
+}
 
 export interface ControlPlaneOptions {
   readonly providers: readonly ConfigProvider[];
@@ -19,6 +30,8 @@ export interface ControlPlaneOptions {
   readonly throttleMs: number;
   readonly logger: Logger;
   readonly onSnapshot: (snapshot: Snapshot, view: RuntimeView) => void;
+  /** Certificates and challenge answers from the cluster's ACME state, when the node has a store. */
+  readonly cluster?: (() => { readonly certificates: readonly CertificateSpec[]; readonly challenges: Readonly<Record<string, string>> }) | undefined;
 }
 
 export class ControlPlane {
@@ -26,7 +39,7 @@ export class ControlPlane {
   readonly #latest = new Map<string, { decoded: DecodeResult; root: string; revision: number }>();
   #timer: NodeJS.Timeout | undefined;
   #revision = 0;
-  #view: RuntimeView = { revision: 0, routers: new Map(), services: new Map(), middlewares: new Map(), problems: [] };
+  #view: RuntimeView = { revision: 0, tlsRouters: [], routers: new Map(), services: new Map(), middlewares: new Map(), problems: [] };
   #lastReload = { at: 0, success: true };
   readonly #ruleCache = new RuleCache();
   readonly #decoders = new Map<string, IncrementalDecoder>();
@@ -53,6 +66,15 @@ export class ControlPlane {
       this.#timer = undefined;
       this.#build();
     }
+  }
+
+  /** Rebuilds now from the latest keys: the cluster's certificates or challenges changed. */
+  refresh(): void {
+    if (this.#timer !== undefined || this.#latest.size === 0) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#build();
+    }, 0);
   }
 
   async stop(): Promise<void> {
@@ -82,6 +104,8 @@ export class ControlPlane {
         defaultEntryPoints: this.#options.defaultEntryPoints,
         defaultRuleSyntax: this.#options.defaultRuleSyntax,
         ruleCache: this.#ruleCache,
+        readPem,
+        cluster: this.#options.cluster?.(),
       });
       this.#view = view;
       this.#lastReload = { at: Date.now(), success: true };

@@ -10,7 +10,42 @@ export interface Snapshot {
   readonly entryPoints: Readonly<Record<string, EntryPointRoutes>>;
   readonly services: Readonly<Record<string, ServiceSpec>>;
   readonly middlewares: Readonly<Record<string, MiddlewareSpec>>;
+  readonly tls: TlsSpec;
 }
+
+/** Certificates every TLS connection may be served with, and the ACME HTTP-01 answers. */
+export interface TlsSpec {
+  /** From `<root>/tls/certificates/*` (PEM resolved) and from the cluster's ACME leader. */
+  readonly certificates: readonly CertificateSpec[];
+  /** The `default` store's defaultCertificate; absent means the node's generated one. */
+  readonly defaultCertificate: CertificateSpec | undefined;
+  /** The `default` TLS options (Traefik names). */
+  readonly options: TlsOptionsSpec;
+  /** token → key authorization for `/.well-known/acme-challenge/<token>`. */
+  readonly challenges: Readonly<Record<string, string>>;
+}
+
+export interface CertificateSpec {
+  readonly id: string;
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+export interface TlsOptionsSpec {
+  readonly minVersion: string | undefined;
+  readonly maxVersion: string | undefined;
+  readonly cipherSuites: readonly string[] | undefined;
+  readonly curvePreferences: readonly string[] | undefined;
+  readonly alpnProtocols: readonly string[] | undefined;
+  readonly sniStrict: boolean;
+}
+
+export const EMPTY_TLS: TlsSpec = Object.freeze({
+  certificates: [],
+  defaultCertificate: undefined,
+  options: { minVersion: undefined, maxVersion: undefined, cipherSuites: undefined, curvePreferences: undefined, alpnProtocols: undefined, sniStrict: false },
+  challenges: {},
+});
 
 export interface EntryPointRoutes {
   readonly routers: readonly RouterSpec[];
@@ -92,4 +127,4 @@ export interface MiddlewareSpec {
   readonly options: Readonly<Record<string, unknown>>;
 }
 
-export const EMPTY_SNAPSHOT: Snapshot = Object.freeze({ revision: 0, entryPoints: {}, services: {}, middlewares: {} });
+export const EMPTY_SNAPSHOT: Snapshot = Object.freeze({ revision: 0, entryPoints: {}, services: {}, middlewares: {}, tls: EMPTY_TLS });

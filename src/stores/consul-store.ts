@@ -12,7 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SwitchyardError } from '../errors.ts';
 import { ConsulHttp, ConsulStatusError, kvPath, type ConsulHttpOptions } from './consul-http.ts';
-import type { KvStore, Leadership, ListResult, StoreSession, WatchEvent, WatchHandle } from './store.ts';
+import { checkTxnSize, type KvStore, type Leadership, type ListResult, type StoreSession, type TxnOp, type WatchEvent, type WatchHandle } from './store.ts';
 
 interface KvPair {
   readonly Key: string;
@@ -31,6 +31,8 @@ const MIN_SPACING_MS = 20;
 
 export class ConsulStore implements KvStore {
   readonly kind = 'consul' as const;
+  /** `maxTxnOps` in Consul's agent (agent/txn_endpoint.go) through 1.x; newer docs say 128. */
+  readonly maxTxnOps = 64;
   readonly #http: ConsulHttp;
   readonly #flagPrefix: string;
   readonly #lastListed = new Map<string, Map<string, string>>();
@@ -194,6 +196,14 @@ export class ConsulStore implements KvStore {
   async delete(key: string): Promise<void> {
     const res = await this.#http.call('DELETE', kvPath(key));
     if (res.status !== 200) throw new ConsulStatusError(res.status, res.text.trim(), key);
+  }
+
+  async txn(ops: readonly TxnOp[]): Promise<void> {
+    checkTxnSize(ops.length, this.maxTxnOps, 'Consul');
+    const body = ops.map((op) => ({ KV: op.type === 'put' ? { Verb: 'set', Key: op.key, Value: b64(op.value) } : { Verb: 'delete', Key: op.key } }));
+    const res = await this.#http.call('PUT', '/v1/txn', { body: JSON.stringify(body) });
+    // 409: the transaction was rolled back; the body lists which operation failed and why.
+    if (res.status !== 200) throw new ConsulStatusError(res.status, res.text.trim(), ops[0]?.key);
   }
 
   async close(): Promise<void> {

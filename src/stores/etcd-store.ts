@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, retry } from 'cockatiel';
 import { Etcd3, GRPCResourceExhastedError, isRecoverableError, KVClient, type IOptions, type Lease, type Watcher } from 'etcd3';
 import { SwitchyardError } from '../errors.ts';
-import type { KvStore, Leadership, ListResult, StoreSession, WatchEvent, WatchHandle } from './store.ts';
+import { checkTxnSize, type KvStore, type Leadership, type ListResult, type StoreSession, type TxnOp, type WatchEvent, type WatchHandle } from './store.ts';
 
 export interface EtcdStoreOptions {
   readonly endpoints: readonly string[];
@@ -30,6 +30,8 @@ const PAGE = 2_000;
 
 export class EtcdStore implements KvStore {
   readonly kind = 'etcd' as const;
+  /** etcd's `--max-txn-ops` default; a server started with a higher one still accepts batches of this size. */
+  readonly maxTxnOps = 128;
   readonly #client: Etcd3;
   readonly #kv: KVClient;
   readonly #options: EtcdStoreOptions;
@@ -209,6 +211,18 @@ export class EtcdStore implements KvStore {
 
   async delete(key: string): Promise<void> {
     await this.#client.delete().key(key).exec();
+  }
+
+  async txn(ops: readonly TxnOp[]): Promise<void> {
+    checkTxnSize(ops.length, this.maxTxnOps, 'etcd');
+    // No compare: an empty condition holds, so the success branch applies every operation at once.
+    await this.#kv.txn({
+      compare: [],
+      success: ops.map((op) => (op.type === 'put'
+        ? { request_put: { key: Buffer.from(op.key), value: Buffer.from(op.value) } }
+        : { request_delete_range: { key: Buffer.from(op.key) } })),
+      failure: [],
+    });
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
  * that token. Adapters turn their client's quirks into this shape; nothing above them knows which
  * store it talks to.
  */
+import { SwitchyardError } from '../errors.ts';
 
 export interface KvEntry {
   readonly key: string;
@@ -57,8 +58,15 @@ export interface Leadership {
   resign(): Promise<void>;
 }
 
+/** One write of a transaction (`KvStore.txn`). */
+export type TxnOp =
+  | { readonly type: 'put'; readonly key: string; readonly value: string }
+  | { readonly type: 'delete'; readonly key: string };
+
 export interface KvStore {
   readonly kind: 'etcd' | 'consul';
+  /** Most operations one `txn` may carry: etcd's --max-txn-ops default (128), Consul's agent limit (64). */
+  readonly maxTxnOps: number;
   list(prefix: string): Promise<ListResult>;
   watch(prefix: string, afterRevision: bigint, onEvent: (event: WatchEvent) => void): WatchHandle;
   createSession(ttlMs: number): Promise<StoreSession>;
@@ -71,5 +79,12 @@ export interface KvStore {
   guardedDelete(leadership: Leadership, key: string): Promise<boolean>;
   put(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Applies every operation or none; at most `maxTxnOps` of them (SY_STORE_TXN_SIZE otherwise). */
+  txn(ops: readonly TxnOp[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Refuses a transaction above the store's limit before sending it (SY_STORE_TXN_SIZE). */
+export function checkTxnSize(count: number, max: number, store: string): void {
+  if (count > max) throw new SwitchyardError('SY_STORE_TXN_SIZE', `a ${store} transaction takes at most ${max} operations, got ${count}`);
 }

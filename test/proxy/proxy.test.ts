@@ -229,3 +229,12 @@ describe('streaming', () => {
     b.handler = labelHandler('b');
   });
 });
+
+describe('query', () => {
+  test("';' separates query parameters, as Traefik's AllowQuerySemicolons does, also upstream", async () => {
+    a.seen.length = 0;
+    b.seen.length = 0;
+    await get('/q?x=1;y=2', { host: 'app.test' });
+    assert.equal([...a.seen, ...b.seen][0]!.url, '/q?x=1&y=2');
+  });
+});

@@ -54,6 +54,9 @@ export async function startTestNode(yaml: string, flags: readonly string[] = [])
       await writeFile(tmp, next);
       await rename(tmp, file);
       await waitFor(() => node.controlPlane.view.revision > before);
+      // The worker threads get the snapshot by message; wait until every one serves it.
+      const revision = node.controlPlane.view.revision;
+      await waitFor(() => node.appliedRevision() >= revision);
     },
     async stop() {
       await node.stop(1_000);

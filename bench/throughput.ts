@@ -1,0 +1,97 @@
+/**
+ * Per-core throughput against the anchors, and scaling from one worker thread to two.
+ *
+ * 1. Anchors: shared/bench/anchors.sh with our node as the project (`--workers=1`, the whole
+ *    process pinned to one core like HAProxy and nginx): requests per proxy CPU-second, median of
+ *    the alternated rounds, and our ratio to each anchor.
+ * 2. Scaling: the same node with 1 and then 2 workers, unpinned (client and origin share the two
+ *    cores), alternated rounds: requests/s and requests per node CPU-second.
+ *
+ * Usage: node --enable-experimental-regexp-engine bench/throughput.ts [rounds=3] [seconds=8]
+ * Needs nginx, haproxy, wrk, taskset. Writes bench/results/throughput.txt.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const ROUNDS = Number(process.argv[2] ?? 3);
+const SECONDS = Number(process.argv[3] ?? 8);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SHARED = fileURLToPath(new URL('../../shared/bench/', import.meta.url));
+const HZ = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+const lines: string[] = [];
+const print = (line: string): void => {
+  lines.push(line);
+  process.stdout.write(`${line}\n`);
+};
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? 0;
+const nodeCommand = (workers: number, port: number) =>
+  `${ROOT}bin/switchyard run --providers.file.filename=${SHARED}dynamic.yaml --entryPoints.web.address=127.0.0.1:${port} --workers=${workers} --log.level=warn`;
+
+print(`throughput: ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}`);
+print(`dispatch mode: ${process.env.SY_WORKER_DISPATCH ?? 'handoff (default)'}`);
+print('');
+print(`== anchors (shared/bench/anchors.sh -r ${ROUNDS} -s ${SECONDS}; proxy alone on one core) ==`);
+const anchors = spawnSync('bash', [`${SHARED}anchors.sh`, '-r', String(ROUNDS), '-s', String(SECONDS), '-p', nodeCommand(1, 9104)], { encoding: 'utf8' });
+for (const line of anchors.stdout.trimEnd().split('\n')) print(line);
+const medians = new Map<string, number>();
+for (const m of anchors.stdout.matchAll(/^ {2}(\S+) (\d+)$/gm)) medians.set(m[1]!, Number(m[2]));
+const ours = medians.get('project') ?? 0;
+for (const anchor of ['haproxy', 'nginx', 'caddy']) {
+  const theirs = medians.get(anchor);
+  if (theirs !== undefined && theirs > 0) print(`switchyard ÷ ${anchor}: ${(ours / theirs).toFixed(2)}`);
+}
+
+print('');
+print(`== scaling: 1 vs 2 workers, unpinned, wrk -t1 -c64 -d${SECONDS}s keep-alive, ${ROUNDS} alternated rounds ==`);
+const origin = spawn('nginx', ['-c', `${SHARED}origin-nginx.conf`, '-g', 'daemon off; master_process off;'], { stdio: 'ignore' });
+mkdirSync('/tmp/switchyard-anchors', { recursive: true });
+await new Promise((r) => setTimeout(r, 500));
+const scaling = new Map<number, { rps: number[]; perCpu: number[] }>([[1, { rps: [], perCpu: [] }], [2, { rps: [], perCpu: [] }]]);
+try {
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const workers of round % 2 === 1 ? [1, 2] : [2, 1]) {
+      const child = spawn('bash', ['-c', `exec ${nodeCommand(workers, 9105)}`], { stdio: 'ignore' });
+      await waitPort(9105);
+      spawnSync('wrk', ['-t1', '-c64', '-d2s', '-H', 'Host: bench.local', 'http://127.0.0.1:9105/']);
+      const before = cpuTicks(child.pid!);
+      const out = spawnSync('wrk', ['-t1', '-c64', `-d${SECONDS}s`, '-H', 'Host: bench.local', 'http://127.0.0.1:9105/'], { encoding: 'utf8' }).stdout;
+      const cpuSeconds = (cpuTicks(child.pid!) - before) / HZ;
+      const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+      const perCpu = cpuSeconds > 0 ? Math.round(requests / cpuSeconds) : 0;
+      scaling.get(workers)!.rps.push(rps);
+      scaling.get(workers)!.perCpu.push(perCpu);
+      print(`workers=${workers} round ${round}: ${rps.toFixed(0)} req/s, ${cpuSeconds.toFixed(2)} cpu-s, ${perCpu} req/cpu-s`);
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+} finally {
+  origin.kill('SIGTERM');
+}
+const one = scaling.get(1)!;
+const two = scaling.get(2)!;
+print(`median workers=1: ${median(one.rps).toFixed(0)} req/s, ${median(one.perCpu)} req/cpu-s`);
+print(`median workers=2: ${median(two.rps).toFixed(0)} req/s, ${median(two.perCpu)} req/cpu-s`);
+print(`2 workers ÷ 1 worker: ${(median(two.rps) / Math.max(1, median(one.rps))).toFixed(2)}× req/s`);
+mkdirSync(`${ROOT}bench/results`, { recursive: true });
+writeFileSync(`${ROOT}bench/results/throughput.txt`, `${lines.join('\n')}\n`);
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+async function waitPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/`, { headers: { host: 'bench.local' } }).then(() => true, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`port ${port} never opened`);
+}

@@ -1,0 +1,58 @@
+/**
+ * @module One port, both protocols, as Traefik's entry points: the first byte of a connection tells
+ * a TLS ClientHello (0x16, a handshake record) from plain HTTP. Plain sockets go to the HTTP server
+ * with the byte put back (`unshift`, which Node's HTTP parser honours). The TLS server reads from the
+ * native handle and would miss a put-back byte, so a TLS connection is handed over through a small
+ * replaying stream instead; that costs a JS hop per TLS record, only on TLS connections.
+ */
+import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+
+const TLS_HANDSHAKE = 0x16;
+
+export function sniffProtocol(socket: Socket, onTls: (stream: Duplex) => void, onPlain: (socket: Socket) => void): void {
+  socket.once('data', (first: Buffer) => {
+    socket.pause();
+    if (first[0] === TLS_HANDSHAKE) {
+      onTls(replaying(socket, first));
+    } else {
+      socket.unshift(first);
+      onPlain(socket);
+      socket.resume();
+    }
+  });
+  socket.resume();
+}
+
+function replaying(socket: Socket, first: Buffer): Duplex {
+  const stream = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, encoding, callback) {
+      socket.write(chunk, encoding, callback);
+    },
+    final(callback) {
+      socket.end();
+      callback();
+    },
+    destroy(error, callback) {
+      socket.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  stream.push(first);
+  socket.on('data', (chunk: Buffer) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.on('end', () => stream.push(null));
+  socket.on('close', () => stream.destroy());
+  socket.on('error', (error) => stream.destroy(error));
+  // Remote address for logs and ClientIP: the TLS socket asks its parent stream.
+  Object.defineProperties(stream, {
+    remoteAddress: { get: () => socket.remoteAddress },
+    remotePort: { get: () => socket.remotePort },
+    localPort: { get: () => socket.localPort },
+  });
+  return stream;
+}

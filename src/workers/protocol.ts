@@ -1,0 +1,81 @@
+/**
+ * @module What crosses between the main thread and the worker threads: the worker's fixed settings
+ * (Piscina `workerData`), the tasks, and the messages on each worker's control port. Everything is
+ * plain structured-cloneable data; errors travel as `{ code, message }`, never as instances.
+ */
+import type { Snapshot } from '../runtime/snapshot.ts';
+import type { MetricsDelta, WorkerStats } from './request-metrics.ts';
+
+/**
+ * How connections reach the threads. `handoff`: the main thread accepts (paused) and hands each
+ * socket to the pool as a task. `reuseport`: every worker listens on the same port and the kernel
+ * spreads connections. bench/workers-dispatch.ts measures both; see its results file.
+ */
+export type DispatchMode = 'handoff' | 'reuseport';
+
+export interface WorkerEntryPointSettings {
+  readonly name: string;
+  readonly host: string | undefined;
+  /** The resolved port (never 0: the main thread binds first when the configuration says 0). */
+  readonly port: number;
+  readonly readTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly trustedIPs: readonly string[] | undefined;
+  readonly insecure: boolean;
+  /** The configured port, the default X-Forwarded-Port. */
+  readonly localPort: number;
+  /** Connections on this entry point arrive over TLS (routes to `tls: true` routers only). */
+  readonly tls: boolean;
+}
+
+export interface WorkerSettings {
+  readonly mode: DispatchMode;
+  readonly nodeId: string;
+  readonly logLevel: string;
+  readonly accessLog: boolean;
+  /** Per-request counters for /metrics; off means only connection counts are kept. */
+  readonly metrics: boolean;
+  readonly timeouts: { readonly dialTimeoutMs: number; readonly responseHeaderTimeoutMs: number; readonly idleConnTimeoutMs: number };
+  readonly entryPoints: readonly WorkerEntryPointSettings[];
+  readonly heartbeatMs: number;
+  readonly metricsIntervalMs: number;
+  /** SY_DEBUG_WORKER_HEADER=1: answers carry `x-switchyard-worker: <id>`. */
+  readonly debugHeader: boolean;
+}
+
+/** A Piscina task: one accepted connection (handoff mode), or "serve until drained" (reuseport mode). */
+export type WorkerTask =
+  | { readonly kind: 'connection'; readonly entryPoint: string; readonly socket: unknown }
+  | { readonly kind: 'serve' };
+
+export interface HealthVerdict {
+  readonly service: string;
+  readonly url: string;
+  readonly healthy: boolean;
+}
+
+/** Main thread → one worker, on that worker's control port. */
+export type DownMessage =
+  /** First message: the worker serves nothing before it has this. `id` is its slot number. */
+  | { readonly type: 'state'; readonly id: number; readonly snapshot: Snapshot; readonly health: readonly HealthVerdict[] }
+  | { readonly type: 'snapshot'; readonly snapshot: Snapshot }
+  | { readonly type: 'health'; readonly verdict: HealthVerdict }
+  /** Send a metrics delta now, tagged with `request`. */
+  | { readonly type: 'flush'; readonly request: number }
+  | { readonly type: 'drain'; readonly graceMs: number }
+  /** Debug-only (SY_DEBUG_WORKER_API=1): make this worker crash, hang, or run slowly, for tests and benchmarks. */
+  | { readonly type: 'debug'; readonly action: 'crash' | 'hang' | 'slow' };
+
+/** One worker → main thread. `hello` goes through Piscina's parent port; the rest on the control port. */
+export type UpMessage =
+  | { readonly type: 'hello'; readonly threadId: number; readonly port: unknown }
+  | { readonly type: 'ready'; readonly revision: number }
+  | { readonly type: 'applied'; readonly revision: number }
+  | { readonly type: 'heartbeat'; readonly stats: WorkerStats }
+  | { readonly type: 'metrics'; readonly request: number; readonly delta: MetricsDelta; readonly stats: WorkerStats }
+  /** reuseport mode: this worker's listeners are bound and taking connections. */
+  | { readonly type: 'listening' }
+  /** After a `drain`: every connection is closed and the pools are shut; the thread may end. */
+  | { readonly type: 'drained' }
+  | { readonly type: 'listen-failed'; readonly code: string; readonly message: string };
+
