@@ -22,6 +22,7 @@ import { readCluster } from '../cluster/cluster-view.ts';
 import type { ConfigProvider } from '../providers/provider.ts';
 import { ControlPlane } from '../runtime/control-plane.ts';
 import { VERSION } from '../version.ts';
+import { selfSignedCertificate } from '../tls/self-signed.ts';
 import { dispatchModeFromEnv, WorkerDataPlane, type WorkerEntryPointConfig } from '../workers/worker-data-plane.ts';
 
 export const API_ENTRY_POINT = 'traefik';
@@ -93,7 +94,7 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
       trustedIPs: trusted === undefined || trusted.length === 0 ? undefined : trusted,
       insecure: ep.forwardedHeaders?.insecure ?? false,
       localPort: port,
-      tls: false,
+      redirect: redirectionOf(config, ep, name),
     });
   }
   const timeouts = config.serversTransport.forwardingTimeouts;
@@ -147,6 +148,7 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
       metrics: metricsEnabled,
       timeouts: { dialTimeoutMs: timeouts.dialTimeout, responseHeaderTimeoutMs: timeouts.responseHeaderTimeout, idleConnTimeoutMs: timeouts.idleConnTimeout },
       entryPoints: workerEntryPoints,
+      defaultCertificate: { id: 'generated', ...(await selfSignedCertificate('TRAEFIK DEFAULT CERT', [], 365)) },
       logger,
       debugHeader: process.env.SY_DEBUG_WORKER_HEADER === '1',
     });
@@ -214,6 +216,17 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
       await store?.store.close();
     },
   };
+}
+
+/** `--entryPoints.<name>.http.redirections.entryPoint.to=<target>`: where plain requests go instead. */
+function redirectionOf(config: StaticConfig, ep: StaticConfig['entryPoints'][string], name: string): { scheme: string; port: number; permanent: boolean } | undefined {
+  const redirection = ep.http?.redirections?.entryPoint;
+  if (redirection === undefined) return undefined;
+  const target = config.entryPoints[redirection.to];
+  if (target === undefined) {
+    throw new SwitchyardError('SY_STATIC_CONFIG', `redirects to entry point "${redirection.to}", which is not defined`, `--entryPoints.${name}.http.redirections.entryPoint.to`);
+  }
+  return { scheme: redirection.scheme, port: parseListenAddress(target.address).port, permanent: redirection.permanent };
 }
 
 async function listenOrExplain<T>(listen: () => Promise<T>, name: string, address: string): Promise<T> {

@@ -9,7 +9,9 @@ import type { Duplex } from 'node:stream';
 import { compileRouteTable, type RouteTable } from '../rules/route-table.ts';
 import { RuleCache } from '../rules/rule-cache.ts';
 import { routingPath } from '../rules/routing-path.ts';
-import type { Snapshot } from '../runtime/snapshot.ts';
+import type { CertificateSpec, Snapshot } from '../runtime/snapshot.ts';
+import { TlsState } from '../tls/tls-state.ts';
+import { redirectTo } from './entry-point-redirection.ts';
 import { sendError } from './error-responses.ts';
 import type { EntryPointSettings, RequestContext } from './request-context.ts';
 import { routingHost } from './request-host.ts';
@@ -39,7 +41,20 @@ export interface DataPlaneOptions {
   readonly entryPoints: ReadonlyMap<string, EntryPointSettings>;
   /** Called when a request finished, for the access log; absent means no per-request bookkeeping. */
   readonly onRequestDone?: ((ctx: RequestContext) => void) | undefined;
+  /** The node's generated certificate, presented when nothing configured matches. */
+  readonly generatedCertificate?: CertificateSpec | undefined;
+  /** Entry-point-wide redirections (`http.redirections.entryPoint`), by entry point. */
+  readonly redirections?: ReadonlyMap<string, EntryPointRedirection> | undefined;
 }
+
+export interface EntryPointRedirection {
+  readonly scheme: string;
+  /** The target entry point's port; omitted from the Location when it is the scheme's default. */
+  readonly port: number;
+  readonly permanent: boolean;
+}
+
+const ACME_CHALLENGE_PATH = '/.well-known/acme-challenge/';
 
 const NO_ENTRY_POINT: CompiledEntryPoint | undefined = undefined;
 const DEFAULT_SETTINGS: EntryPointSettings = { trust: { insecure: false, trustedIPs: undefined }, localPort: 0 };
@@ -49,11 +64,19 @@ export class DataPlane {
   readonly #options: DataPlaneOptions;
   readonly #health = new Map<string, boolean>();
   readonly #rules = new RuleCache();
+  readonly #tls: TlsState;
+  #challenges: Readonly<Record<string, string>> = {};
   #compiled: Compiled = { revision: 0, entryPoints: new Map(), services: new Map() };
 
   constructor(options: DataPlaneOptions) {
     this.#options = options;
     this.#pools = new UpstreamPools(options.timeouts);
+    this.#tls = new TlsState(options.generatedCertificate);
+  }
+
+  /** What the entry points' TLS servers use: SNI selection and the context for clients without SNI. */
+  get tls(): TlsState {
+    return this.#tls;
   }
 
   get revision(): number {
@@ -82,6 +105,8 @@ export class DataPlane {
       });
     }
     this.#rules.sweep();
+    this.#tls.apply(snapshot.tls);
+    this.#challenges = snapshot.tls.challenges;
     this.#compiled = { revision: snapshot.revision, entryPoints, services };
     const origins = new Set<string>();
     for (const handler of services.values()) {
@@ -101,6 +126,13 @@ export class DataPlane {
   handleRequest(entryPoint: string, req: IncomingMessage, res: ServerResponse, tls: boolean): RequestContext | undefined {
     const ctx = this.#context(entryPoint, req, res, tls);
     if (ctx === undefined) return undefined;
+    // ACME HTTP-01 answers come first, on every node, whatever the routes and redirections say.
+    if (ctx.path.startsWith(ACME_CHALLENGE_PATH) && this.#answerChallenge(ctx)) return ctx;
+    const redirection = tls ? undefined : this.#options.redirections?.get(entryPoint);
+    if (redirection !== undefined) {
+      redirectTo(ctx, redirection);
+      return ctx;
+    }
     const target = this.#route(ctx, tls);
     if (target === undefined) {
       sendError(res, 404);
@@ -122,6 +154,14 @@ export class DataPlane {
       return;
     }
     tunnelUpgrade(ctx, socket, head, server, service.passHostHeader);
+  }
+
+  #answerChallenge(ctx: RequestContext): boolean {
+    const answer = this.#challenges[ctx.path.slice(ACME_CHALLENGE_PATH.length)];
+    if (answer === undefined) return false;
+    ctx.res.writeHead(200, ['content-type', 'text/plain', 'content-length', String(Buffer.byteLength(answer))]);
+    ctx.res.end(answer);
+    return true;
   }
 
   async close(): Promise<void> {
@@ -175,7 +215,8 @@ export class DataPlane {
       method: req.method ?? 'GET',
       rawQuery,
       rawHeaders: req.rawHeaders,
-      clientIp: req.socket.remoteAddress ?? '',
+      // A TLS socket over the protocol sniffer's stream knows its address through its parent.
+      clientIp: req.socket.remoteAddress ?? (req.socket as { _parent?: { remoteAddress?: string } })._parent?.remoteAddress ?? '',
       search: q === -1 ? '' : `?${rawQuery}`,
       startedAt: performance.now(),
       routerName: undefined,

@@ -6,9 +6,12 @@
  * what is left.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import type { DataPlane } from './data-plane.ts';
+import type { TlsState } from '../tls/tls-state.ts';
+import { sniffProtocol } from './protocol-sniffer.ts';
 
 /** What serves the requests: a DataPlane, or a wrapper around one (metrics in the worker threads). */
 export type RequestSink = Pick<DataPlane, 'handleRequest' | 'handleUpgrade'>;
@@ -23,9 +26,14 @@ export interface EntryPointOptions {
   readonly idleTimeoutMs: number;
   /** Join a port other threads also listen on (Linux SO_REUSEPORT); the kernel spreads connections. */
   readonly reusePort?: boolean | undefined;
-  /** Connections arrive over TLS: only `tls` routers match. */
-  readonly tls?: boolean | undefined;
+  /**
+   * Serve TLS on this port too: a connection that opens with a ClientHello is terminated with these
+   * certificates and reaches only `tls` routers; plain HTTP reaches only the others (Traefik's rule).
+   */
+  readonly tls?: TlsState | undefined;
 }
+
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export class EntryPoint {
   readonly name: string;
@@ -35,14 +43,18 @@ export class EntryPoint {
   readonly #tunnels = new Set<Duplex>();
   /** Every open connection, listened or handed in: a drain waits for this to empty. */
   readonly #sockets = new Set<Socket>();
+  /** Raw sockets under TLS connections still in their handshake (not yet known to the HTTP server). */
+  readonly #rawTls = new Set<Socket>();
+  /** The port's listener when it serves TLS too (the HTTP server then never listens itself). */
+  #listener: NetServer | undefined;
   #served = 0;
   #accepting = true;
   #onEmpty: (() => void) | undefined;
 
+
   constructor(options: EntryPointOptions, dataPlane: RequestSink) {
     this.name = options.name;
     this.#options = options;
-    const tls = options.tls === true;
     this.#server = createServer(
       {
         requestTimeout: options.readTimeoutMs,
@@ -53,7 +65,7 @@ export class EntryPoint {
         requireHostHeader: false,
         joinDuplicateHeaders: false,
       },
-      (req, res) => dataPlane.handleRequest(options.name, req, res, tls),
+      (req, res) => dataPlane.handleRequest(options.name, req, res, (req.socket as TLSSocket).encrypted === true),
     );
     this.#server.on('connection', (socket: Socket) => {
       this.#served += 1;
@@ -66,7 +78,7 @@ export class EntryPoint {
     this.#server.on('upgrade', (req, socket, head) => {
       this.#tunnels.add(socket);
       socket.once('close', () => this.#tunnels.delete(socket));
-      dataPlane.handleUpgrade(options.name, req, socket, head, tls);
+      dataPlane.handleUpgrade(options.name, req, socket, head, (req.socket as TLSSocket).encrypted === true);
     });
     // The server's connection bookkeeping (idle sweeps, header and request timeouts) starts on
     // 'listening'; a server that is only handed sockets never listens, so start it here.
@@ -78,18 +90,20 @@ export class EntryPoint {
   }
 
   async listen(): Promise<AddressInfo> {
+    // With TLS on the port, our own listener decides per connection which server gets it.
+    const listener = this.#options.tls === undefined ? this.#server : (this.#listener = createNetServer({ pauseOnConnect: true }, (socket) => this.accept(socket)));
     await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen({ port: this.#options.port, host: this.#options.host, reusePort: this.#options.reusePort === true }, () => {
-        this.#server.off('error', reject);
+      listener.once('error', reject);
+      listener.listen({ port: this.#options.port, host: this.#options.host, reusePort: this.#options.reusePort === true }, () => {
+        listener.off('error', reject);
         resolve();
       });
     });
-    return this.#server.address() as AddressInfo;
+    return listener.address() as AddressInfo;
   }
 
   get port(): number {
-    return (this.#server.address() as AddressInfo | null)?.port ?? this.#options.port;
+    return ((this.#listener ?? this.#server).address() as AddressInfo | null)?.port ?? this.#options.port;
   }
 
   /** Connections taken since start, and those still open. */
@@ -103,8 +117,45 @@ export class EntryPoint {
       socket.destroy();
       return;
     }
-    this.#server.emit('connection', socket);
-    socket.resume();
+    this.#dispatch(socket);
+  }
+
+  /** Plain HTTP to the HTTP server; TLS (told by the first byte) through the TLS server first. */
+  #dispatch(socket: Socket): void {
+    const tls = this.#options.tls;
+    if (tls === undefined) {
+      this.#server.emit('connection', socket);
+      socket.resume();
+      return;
+    }
+    sniffProtocol(socket, (stream) => this.#terminateTls(socket, stream, tls), (plain) => this.#server.emit('connection', plain));
+  }
+
+  /**
+   * The TLS socket is made here rather than by a tls.Server, so that it can carry the client's
+   * address (a TLS socket over a JS stream has none of its own) before HTTP sees it.
+   */
+  #terminateTls(raw: Socket, stream: Duplex, tls: TlsState): void {
+    this.#rawTls.add(raw);
+    raw.once('close', () => this.#rawTls.delete(raw));
+    const secure = new TLSSocket(stream, {
+      isServer: true,
+      secureContext: tls.defaultContext,
+      SNICallback: tls.sniCallback,
+      ALPNCallback: ({ protocols }) => protocols.find((p) => tls.alpnProtocols.includes(p)),
+    });
+    Object.defineProperties(secure, {
+      remoteAddress: { value: raw.remoteAddress },
+      remotePort: { value: raw.remotePort },
+      localPort: { value: raw.localPort },
+    });
+    const timer = setTimeout(() => secure.destroy(), HANDSHAKE_TIMEOUT_MS);
+    // Handshake failures (scanners, sniStrict refusals) end that connection only.
+    secure.on('error', () => secure.destroy());
+    secure.once('secure', () => {
+      clearTimeout(timer);
+      this.#server.emit('connection', secure);
+    });
   }
 
   /** Stops accepting, closes idle keep-alive connections, waits for in-flight requests until the deadline. */
@@ -112,12 +163,18 @@ export class EntryPoint {
     this.#accepting = false;
     // A server that was only handed sockets has no listener to close, and its 'close' would not
     // wait for them: the open-socket set is what tells when the drain is done.
-    const listening = this.#server.listening ? new Promise<void>((resolve) => this.#server.close(() => resolve())) : Promise.resolve();
+    const listener = this.#listener;
+    const listening = this.#server.listening
+      ? new Promise<void>((resolve) => this.#server.close(() => resolve()))
+      : listener?.listening === true
+        ? new Promise<void>((resolve) => listener.close(() => resolve()))
+        : Promise.resolve();
     this.#server.closeIdleConnections();
     const timer = setTimeout(() => {
       this.#server.closeAllConnections();
       for (const socket of this.#sockets) socket.destroy();
       for (const socket of this.#tunnels) socket.destroy();
+      for (const socket of this.#rawTls) socket.destroy();
     }, deadlineMs);
     // While draining, each finished response lets its now-idle connection go.
     const sweep = setInterval(() => this.#server.closeIdleConnections(), 50);

@@ -3,7 +3,7 @@
  * (Piscina `workerData`), the tasks, and the messages on each worker's control port. Everything is
  * plain structured-cloneable data; errors travel as `{ code, message }`, never as instances.
  */
-import type { Snapshot } from '../runtime/snapshot.ts';
+import type { CertificateSpec, Snapshot } from '../runtime/snapshot.ts';
 import type { MetricsDelta, WorkerStats } from './request-metrics.ts';
 
 /**
@@ -24,8 +24,8 @@ export interface WorkerEntryPointSettings {
   readonly insecure: boolean;
   /** The configured port, the default X-Forwarded-Port. */
   readonly localPort: number;
-  /** Connections on this entry point arrive over TLS (routes to `tls: true` routers only). */
-  readonly tls: boolean;
+  /** Entry-point-wide redirection of plain requests (`http.redirections.entryPoint`). */
+  readonly redirect: { readonly scheme: string; readonly port: number; readonly permanent: boolean } | undefined;
 }
 
 export interface WorkerSettings {
@@ -37,6 +37,8 @@ export interface WorkerSettings {
   readonly metrics: boolean;
   readonly timeouts: { readonly dialTimeoutMs: number; readonly responseHeaderTimeoutMs: number; readonly idleConnTimeoutMs: number };
   readonly entryPoints: readonly WorkerEntryPointSettings[];
+  /** The node's generated default certificate (every thread presents the same one). */
+  readonly defaultCertificate: CertificateSpec;
   readonly heartbeatMs: number;
   readonly metricsIntervalMs: number;
   /** SY_DEBUG_WORKER_HEADER=1: answers carry `x-switchyard-worker: <id>`. */

@@ -12,6 +12,7 @@
  * req/s, because Piscina gives each connection to the thread with the fewest open ones.
  */
 import type { Logger } from 'pino';
+import type { CertificateSpec } from '../runtime/snapshot.ts';
 import { SwitchyardError } from '../errors.ts';
 import type { Snapshot } from '../runtime/snapshot.ts';
 import { HandoffListener } from './handoff-listener.ts';
@@ -34,6 +35,7 @@ export interface WorkerDataPlaneOptions {
   readonly metrics: boolean;
   readonly timeouts: WorkerSettings['timeouts'];
   readonly entryPoints: readonly WorkerEntryPointConfig[];
+  readonly defaultCertificate: CertificateSpec;
   readonly logger: Logger;
   readonly debugHeader: boolean;
   readonly heartbeatMs?: number;
@@ -100,6 +102,7 @@ export class WorkerDataPlane {
           metrics: options.metrics,
           timeouts: options.timeouts,
           entryPoints: options.entryPoints.map((ep) => ({ ...ep, port: bound.get(ep.name)!.port })),
+          defaultCertificate: options.defaultCertificate,
           heartbeatMs: options.heartbeatMs ?? 500,
           metricsIntervalMs: 1_000,
           debugHeader: options.debugHeader,

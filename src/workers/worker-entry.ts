@@ -37,6 +37,8 @@ const dataPlane = new DataPlane({
   timeouts: settings.timeouts,
   entryPoints: entryPointSettings,
   onRequestDone: settings.accessLog ? accessLogger(logger) : undefined,
+  generatedCertificate: settings.defaultCertificate,
+  redirections: new Map(settings.entryPoints.flatMap((ep) => (ep.redirect === undefined ? [] : [[ep.name, ep.redirect] as const]))),
 });
 const metrics = new RequestMetrics(settings.metrics);
 let workerId = 0;
@@ -50,7 +52,7 @@ for (const ep of settings.entryPoints) {
     readTimeoutMs: ep.readTimeoutMs,
     idleTimeoutMs: ep.idleTimeoutMs,
     reusePort: settings.mode === 'reuseport',
-    tls: ep.tls,
+    tls: dataPlane.tls,
   }, sink));
 }
 

@@ -1,0 +1,73 @@
+/**
+ * @module A data plane's TLS side: the certificate index of the current snapshot, the default
+ * certificate (configured `default` store, else the node's generated one), and the TLS options,
+ * as the callbacks a `tls.Server` needs. Contexts are cached by content across snapshots.
+ */
+import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
+import type { CertificateSpec, TlsOptionsSpec, TlsSpec } from '../runtime/snapshot.ts';
+import { CertificateIndex } from './certificate-index.ts';
+
+const TLS_VERSIONS: Readonly<Record<string, SecureContextOptions['minVersion']>> = {
+  VersionTLS10: 'TLSv1',
+  VersionTLS11: 'TLSv1.1',
+  VersionTLS12: 'TLSv1.2',
+  VersionTLS13: 'TLSv1.3',
+};
+
+/** Go curve names → OpenSSL group names. */
+const CURVES: Readonly<Record<string, string>> = { CurveP256: 'P-256', CurveP384: 'P-384', CurveP521: 'P-521', X25519: 'X25519', secp256r1: 'P-256', secp384r1: 'P-384' };
+
+export class TlsState {
+  readonly #generated: CertificateSpec | undefined;
+  readonly #contexts = new Map<string, SecureContext>();
+  #index = new CertificateIndex([], {}, this.#contexts);
+  #fallback: SecureContext | undefined;
+  #sniStrict = false;
+  #alpn: string[] = ['http/1.1'];
+
+  constructor(generated: CertificateSpec | undefined) {
+    this.#generated = generated;
+    if (generated !== undefined) this.#setFallback(generated, {});
+  }
+
+  apply(spec: TlsSpec): void {
+    const options = contextOptions(spec.options);
+    this.#index = new CertificateIndex(spec.certificates, options, this.#contexts);
+    this.#sniStrict = spec.options.sniStrict;
+    this.#alpn = spec.options.alpnProtocols !== undefined && spec.options.alpnProtocols.length > 0 ? spec.options.alpnProtocols.filter((p) => p !== 'h2') : ['http/1.1'];
+    const fallback = spec.defaultCertificate ?? this.#generated;
+    if (fallback !== undefined) this.#setFallback(fallback, options);
+  }
+
+  get index(): CertificateIndex {
+    return this.#index;
+  }
+
+  get alpnProtocols(): readonly string[] {
+    return this.#alpn;
+  }
+
+  /** For clients that send no SNI (or match nothing): the configured or generated default. */
+  get defaultContext(): SecureContext | undefined {
+    return this.#fallback;
+  }
+
+  readonly sniCallback = (servername: string, callback: (error: Error | null, context?: SecureContext) => void): void => {
+    const found = this.#index.select(servername);
+    if (found !== undefined) callback(null, found.context);
+    else if (this.#sniStrict) callback(new Error(`no certificate for ${servername} (sniStrict)`));
+    else callback(null, this.#fallback);
+  };
+
+  #setFallback(cert: CertificateSpec, options: SecureContextOptions): void {
+    this.#fallback = createSecureContext({ ...options, cert: cert.certPem, key: cert.keyPem });
+  }
+}
+
+function contextOptions(o: TlsOptionsSpec): SecureContextOptions {
+  const out: SecureContextOptions = {};
+  if (o.minVersion !== undefined) out.minVersion = TLS_VERSIONS[o.minVersion];
+  if (o.maxVersion !== undefined) out.maxVersion = TLS_VERSIONS[o.maxVersion];
+  if (o.curvePreferences !== undefined && o.curvePreferences.length > 0) out.ecdhCurve = o.curvePreferences.map((c) => CURVES[c] ?? c).join(':');
+  return out;
+}
