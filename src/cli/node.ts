@@ -23,6 +23,7 @@ import type { ConfigProvider } from '../providers/provider.ts';
 import { ControlPlane } from '../runtime/control-plane.ts';
 import { VERSION } from '../version.ts';
 import { selfSignedCertificate } from '../tls/self-signed.ts';
+import { ClusterTls } from '../acme/cluster-tls.ts';
 import { dispatchModeFromEnv, WorkerDataPlane, type WorkerEntryPointConfig } from '../workers/worker-data-plane.ts';
 
 export const API_ENTRY_POINT = 'traefik';
@@ -119,9 +120,12 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
       appliedRevision: String(store.provider.status.revision),
       source: store.provider.status.source,
       startedAt,
+      certificates: clusterTls?.state.certificates.map((c) => c.certId) ?? [],
     }),
   });
   const asDefault = routing.filter(([, ep]) => ep.asDefault === true).map(([n]) => n);
+  // Certificates and challenge answers live in the store under stateKey; without a store there are none.
+  const clusterTls = store === undefined ? undefined : new ClusterTls({ config, store: store.store, rootKey: store.rootKey, nodeId, logger, onChange: () => controlPlane.refresh() });
   const controlPlane = new ControlPlane({
     providers,
     entryPoints: routing.map(([n]) => n),
@@ -129,11 +133,13 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
     defaultRuleSyntax: config.core.defaultRuleSyntax,
     throttleMs: config.providers.providersThrottleDuration,
     logger,
-    onSnapshot: (snapshot) => {
+    onSnapshot: (snapshot, view) => {
       dataPlane?.apply(snapshot);
       health.reconcile(snapshot);
       registry?.changed();
+      clusterTls?.routersChanged(view);
     },
+    cluster: clusterTls === undefined ? undefined : () => clusterTls.snapshotPart(),
   });
 
   const ports = new Map<string, number>();
@@ -182,7 +188,7 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
           };
           if (store === undefined) return { ...local, nodes: [], leader: null };
           try {
-            return { ...local, ...(await readCluster(store.store, config.cluster.stateKey, store.rootKey)) };
+            return { ...local, ...(await readCluster(store.store, config.cluster.stateKey, store.rootKey)), certificates: clusterTls?.describe() ?? [] };
           } catch (error) {
             return { ...local, nodes: [], leader: null, error: store.store.explain(error).message };
           }
@@ -190,12 +196,14 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
       });
       ports.set(API_ENTRY_POINT, (await listenOrExplain(() => api!.listen(port, host), API_ENTRY_POINT, address)).port);
     }
+    await clusterTls?.start();
     await controlPlane.start();
     // Every thread serves the first configuration before the node counts as started.
     await workers.pool.applied(controlPlane.view.revision);
     await registry?.start();
+    clusterTls?.startLeadership();
   } catch (error) {
-    await Promise.allSettled([dataPlane?.drain(0), api?.close(), controlPlane.stop(), registry?.stop(), health.close()]);
+    await Promise.allSettled([dataPlane?.drain(0), api?.close(), controlPlane.stop(), clusterTls?.stop(), registry?.stop(), health.close()]);
     await store?.store.close();
     throw error;
   }
@@ -209,6 +217,7 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
     appliedRevision: () => workers.pool.appliedRevision,
     async stop(graceMs = 10_000) {
       await controlPlane.stop();
+      await clusterTls?.stop().catch(() => {});
       // Leave the registry first so peers and `status` stop counting this node while it drains.
       await registry?.stop().catch(() => {});
       await workers.drain(graceMs);

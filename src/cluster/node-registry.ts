@@ -17,6 +17,8 @@ export interface NodeRecord {
   readonly source: string;
   readonly startedAt: string;
   readonly updatedAt: string;
+  /** Ids of the cluster certificates this node serves. */
+  readonly certificates: readonly string[];
 }
 
 export interface NodeRegistryOptions {

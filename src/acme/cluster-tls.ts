@@ -1,0 +1,109 @@
+/**
+ * @module The node's part in the cluster's certificates: it reads the cluster's ACME state from the
+ * store (certificates, challenge answers) for its data planes, and, when resolvers are configured,
+ * campaigns for ACME leadership. One object for the node wiring to start, feed and stop.
+ */
+import type { Logger } from 'pino';
+import type { StaticConfig } from '../config/static-schema.ts';
+import { SecretBox } from '../cluster/secret-box.ts';
+import { StoreProvider } from '../providers/store-provider.ts';
+import type { RuntimeView } from '../runtime/build-runtime.ts';
+import type { CertificateSpec } from '../runtime/snapshot.ts';
+import type { KvStore } from '../stores/store.ts';
+import { AcmeLeader } from './acme-leader.ts';
+import type { ResolverConfig } from './certificate-manager.ts';
+import { ClusterState } from './cluster-state.ts';
+import { wantedCertificates } from './wanted-certificates.ts';
+
+export interface ClusterTlsOptions {
+  readonly config: StaticConfig;
+  readonly store: KvStore;
+  readonly rootKey: string;
+  readonly nodeId: string;
+  readonly logger: Logger;
+  /** Called when certificates or challenge answers changed: the node rebuilds its snapshot. */
+  readonly onChange: () => void;
+}
+
+export class ClusterTls {
+  readonly state: ClusterState;
+  readonly #provider: StoreProvider;
+  readonly #leader: AcmeLeader | undefined;
+  #fingerprint = '';
+
+  constructor(options: ClusterTlsOptions) {
+    const { config, logger } = options;
+    const secret = SecretBox.fromFile(config.cluster.secretFile);
+    this.state = new ClusterState(config.cluster.stateKey, secret, logger);
+    this.#provider = new StoreProvider({ name: options.store.kind, store: options.store, rootKey: config.cluster.stateKey, logger: logger.child({ scope: 'cluster-state' }) });
+    // Registry records share the prefix and change often; only certificates and challenges matter here.
+    this.state.onChange(() => {
+      const fingerprint = JSON.stringify([this.state.certificates.map((c) => [c.id, c.notAfter, c.obtainedAt]), [...this.state.challenges]]);
+      if (fingerprint === this.#fingerprint) return;
+      this.#fingerprint = fingerprint;
+      options.onChange();
+    });
+    const resolvers = new Map<string, ResolverConfig>();
+    for (const [name, { acme }] of Object.entries(config.certificatesResolvers)) {
+      resolvers.set(name, { name, email: acme.email, caServer: acme.caServer, keyType: acme.keyType, renewBeforeMs: acme.renewBefore, publishToRootKey: acme.publishToRootKey });
+    }
+    this.#leader = resolvers.size === 0
+      ? undefined
+      : new AcmeLeader({
+        store: options.store,
+        nodeId: options.nodeId,
+        stateKey: config.cluster.stateKey,
+        rootKey: options.rootKey,
+        lockTtlMs: config.cluster.lockTTL,
+        resolvers,
+        secret,
+        state: this.state,
+        logger: logger.child({ scope: 'acme' }),
+        ...(process.env.SY_ACME_RETRY_BASE_MS === undefined ? {} : { retryBaseMs: Number(process.env.SY_ACME_RETRY_BASE_MS) }),
+      });
+  }
+
+  get isLeader(): boolean {
+    return this.#leader?.isLeader ?? false;
+  }
+
+  /** What the snapshot carries: every issued certificate and the pending challenge answers. */
+  snapshotPart(): { certificates: CertificateSpec[]; challenges: Record<string, string> } {
+    return {
+      certificates: this.state.certificates.map((c) => ({ id: c.id, certPem: c.certPem, keyPem: c.keyPem })),
+      challenges: Object.fromEntries(this.state.challenges),
+    };
+  }
+
+  /** After each build: the certificates the routers now want. */
+  routersChanged(view: RuntimeView): void {
+    this.#leader?.setWanted(wantedCertificates(view.tlsRouters));
+  }
+
+  async start(): Promise<void> {
+    await this.#provider.start(this.state.update);
+  }
+
+  startLeadership(): void {
+    this.#leader?.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.#leader?.stop();
+    await this.#provider.stop();
+  }
+
+  /** For /api/cluster and `status`: every certificate with its names, issuer and expiry, and ACME state. */
+  describe(): unknown[] {
+    const statuses = new Map(this.state.statuses().map((s) => [s.certId, s]));
+    return this.state.certificates.map((c) => ({
+      id: c.certId,
+      resolver: c.resolver,
+      domains: c.domains,
+      issuer: c.issuer,
+      notAfter: c.notAfter,
+      obtainedAt: c.obtainedAt,
+      lastError: statuses.get(c.certId)?.lastError ?? null,
+    }));
+  }
+}
