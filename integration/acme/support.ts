@@ -23,10 +23,13 @@ export interface AcmeCluster {
 
 export const IPS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'] as const;
 
-export async function startAcmeCluster(options: { validitySeconds?: number; extraFlags?: string[] } = {}): Promise<AcmeCluster> {
+export async function startAcmeCluster(options: { validitySeconds?: number; validationSleepSeconds?: number; extraFlags?: string[] } = {}): Promise<AcmeCluster> {
   const etcd = await startEtcd({ heartbeatMs: 100, electionMs: 1000 });
   const client = new Etcd3(etcd3Options(etcd));
-  const pebble = await startPebble(options.validitySeconds === undefined ? {} : { certificateValidityPeriodSeconds: options.validitySeconds });
+  const pebble = await startPebble({
+    ...(options.validitySeconds === undefined ? {} : { certificateValidityPeriodSeconds: options.validitySeconds }),
+    ...(options.validationSleepSeconds === undefined ? {} : { validationSleepSeconds: options.validationSleepSeconds }),
+  });
   const [tlsPort, apiPort] = (await freePorts(2)) as [number, number];
   const nodes: NodeProcess[] = [];
   const startNode = async (i: number) => {

@@ -49,7 +49,8 @@ export async function startNodeProcess(args: readonly string[], env: Record<stri
     ports,
     logs,
     async stop(timeoutMs = 15_000) {
-      if (child.exitCode !== null) return child.exitCode;
+      // A process killed by a signal has no exit code, only its signal; either way it is gone.
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

@@ -29,7 +29,7 @@ export interface Pebble {
   close(): Promise<void>;
 }
 
-export async function startPebble(options: { certificateValidityPeriodSeconds?: number } = {}): Promise<Pebble> {
+export async function startPebble(options: { certificateValidityPeriodSeconds?: number; validationSleepSeconds?: number } = {}): Promise<Pebble> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-pebble-'));
   const pki = await createPki(join(dir, 'pki'));
   const [acmePort, mgmtPort, httpPort, tlsPort, dnsPort, challMgmtPort] = (await freePorts(6)) as [number, number, number, number, number, number];
@@ -57,7 +57,10 @@ export async function startPebble(options: { certificateValidityPeriodSeconds?: 
     return child;
   };
   start('pebble-challtestsrv', ['-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${challMgmtPort}`]);
-  start('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' });
+  // Without a sleep the CA validates at once; with one, an order stays in progress long enough to
+  // interrupt it (up to that many seconds, random).
+  const va: Record<string, string> = options.validationSleepSeconds === undefined ? { PEBBLE_VA_NOSLEEP: '1' } : { PEBBLE_VA_SLEEPTIME: String(options.validationSleepSeconds) };
+  start('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], { ...va, PEBBLE_WFE_NONCEREJECT: '0' });
   const agent = new Agent({ connect: { ca: await readFile(pki.ca) } });
   const deadline = Date.now() + 15_000;
   for (;;) {

@@ -28,6 +28,8 @@ interface KvPair {
 const BLOCK_WAIT_MS = 60_000;
 /** Below this spacing, consecutive blocking reads are delayed (the docs ask clients to rate-limit). */
 const MIN_SPACING_MS = 20;
+/** Lock-delay of our sessions: short, because fencing (not the delay) protects against a stale leader. */
+const LOCK_DELAY_MS = 1_000;
 
 export class ConsulStore implements KvStore {
   readonly kind = 'consul' as const;
@@ -103,7 +105,7 @@ export class ConsulStore implements KvStore {
   async createSession(ttlMs: number): Promise<StoreSession> {
     const ttlSeconds = Math.max(10, Math.round(ttlMs / 1000));
     const res = await this.#http.call('PUT', '/v1/session/create', {
-      body: JSON.stringify({ Name: 'switchyard', TTL: `${ttlSeconds}s`, Behavior: 'delete', LockDelay: '1s', Checks: [], NodeChecks: [] }),
+      body: JSON.stringify({ Name: 'switchyard', TTL: `${ttlSeconds}s`, Behavior: 'delete', LockDelay: `${LOCK_DELAY_MS}ms`, Checks: [], NodeChecks: [] }),
     });
     if (res.status !== 200) throw new ConsulStatusError(res.status, res.text.trim());
     const id = (JSON.parse(res.text) as { ID: string }).ID;
@@ -121,10 +123,12 @@ export class ConsulStore implements KvStore {
         return this.#lead(key, session, BigInt(kv.ModifyIndex));
       }
       if (res.status !== 409) throw new ConsulStatusError(res.status, res.text.trim(), key);
-      // Held by someone else (or lock-delay): wait for the key to change, then try again.
+      // Held by someone else: wait for the key to change, then try again. Free but refused means
+      // lock-delay after the previous holder's session ended: nothing will change, so retry soon.
       const current = await this.#http.call('GET', `${kvPath(key)}`, { signal: guard });
-      await this.#http.call('GET', `${kvPath(key)}?index=${current.index}&wait=15s`, { waitMs: 15_000, signal: guard });
-      await sleep(50, undefined, { signal: guard });
+      const holder = current.status === 200 ? (JSON.parse(current.text) as KvPair[])[0]?.Session : undefined;
+      if (holder === undefined || holder === '') await sleep(LOCK_DELAY_MS / 2, undefined, { signal: guard });
+      else await this.#http.call('GET', `${kvPath(key)}?index=${current.index}&wait=15s`, { waitMs: 15_000, signal: guard });
     }
   }
 
