@@ -9,7 +9,8 @@ import type { SecretBox } from '../cluster/secret-box.ts';
 import type { KvStore, Leadership, StoreSession } from '../stores/store.ts';
 import { CertificateManager, type ResolverConfig } from './certificate-manager.ts';
 import type { ClusterState } from './cluster-state.ts';
-import { stateKeys } from './state-keys.ts';
+import { stateKeys, type StoredTicketKeys } from './state-keys.ts';
+import { randomBytes } from 'node:crypto';
 import type { CertificateRequest } from './wanted-certificates.ts';
 
 export interface AcmeLeaderOptions {
@@ -24,6 +25,9 @@ export interface AcmeLeaderOptions {
   readonly logger: Logger;
   readonly retryBaseMs?: number;
 }
+
+/** Session-ticket keys live this long; a ticket issued just before a rotation stops resuming then. */
+const TICKET_KEY_LIFETIME_MS = 12 * 3_600_000;
 
 export class AcmeLeader {
   readonly #o: AcmeLeaderOptions;
@@ -69,12 +73,12 @@ export class AcmeLeader {
         session = await this.#o.store.createSession(this.#o.lockTtlMs);
         const leadership = await this.#o.store.campaign(stateKeys(this.#o.stateKey).leaderLock, session, this.#o.nodeId, this.#stop.signal);
         this.#leadership = leadership;
-        this.#o.logger.info({ token: String(leadership.token) }, 'this node is the ACME leader');
+        this.#o.logger.info({ token: String(leadership.token) }, 'this node is the cluster leader (ACME, session-ticket keys)');
         await this.#lead(leadership);
       } catch (error) {
         if (!this.#stop.signal.aborted) this.#o.logger.warn({ error: (error as Error).message }, 'ACME leadership ended; campaigning again');
       } finally {
-        if (this.#leadership !== undefined) this.#o.logger.info('this node is no longer the ACME leader');
+        if (this.#leadership !== undefined) this.#o.logger.info('this node is no longer the cluster leader');
         this.#leadership = undefined;
         await session?.close().catch(() => {});
       }
@@ -82,12 +86,24 @@ export class AcmeLeader {
     }
   }
 
+  /** Fenced, like every leader write: a deposed leader cannot replace the cluster's keys. */
+  async #rotateTicketKeys(leadership: Leadership): Promise<void> {
+    const rotatedAt = this.#o.state.ticketKeysRotatedAt;
+    if (rotatedAt !== undefined && Date.now() - rotatedAt < TICKET_KEY_LIFETIME_MS) return;
+    const record: StoredTicketKeys = { keys: this.#o.secret.seal(randomBytes(48).toString('base64')), rotatedAt: new Date().toISOString() };
+    if (await this.#o.store.guardedPut(leadership, stateKeys(this.#o.stateKey).ticketKeys, JSON.stringify(record))) {
+      this.#o.logger.info('session-ticket keys rotated for the cluster');
+    }
+  }
+
   async #lead(leadership: Leadership): Promise<void> {
-    const manager = new CertificateManager({ ...this.#o, leadership, ...(this.#o.retryBaseMs === undefined ? {} : { retryBaseMs: this.#o.retryBaseMs }) });
+    const manager = this.#o.resolvers.size === 0 ? undefined : new CertificateManager({ ...this.#o, leadership, ...(this.#o.retryBaseMs === undefined ? {} : { retryBaseMs: this.#o.retryBaseMs }) });
     const done = AbortSignal.any([leadership.lost, this.#stop.signal]);
     while (!done.aborted) {
-      await manager.reconcile(this.#wanted);
-      const wait = Math.max(1_000, Math.min(60_000, manager.nextDue(this.#wanted) - Date.now()));
+      await this.#rotateTicketKeys(leadership);
+      await manager?.reconcile(this.#wanted);
+      const due = Math.min(manager?.nextDue(this.#wanted) ?? Number.POSITIVE_INFINITY, (this.#o.state.ticketKeysRotatedAt ?? 0) + TICKET_KEY_LIFETIME_MS);
+      const wait = Math.max(1_000, Math.min(60_000, due - Date.now()));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);
         this.#wake = () => {

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../cluster/secret-box.ts';
 import type { ProviderUpdate } from '../providers/provider.ts';
 import type { CertificateSource } from '../tls/certificate-index.ts';
-import { stateKeys, type StoredCertificate, type StoredOrder, type StoredStatus } from './state-keys.ts';
+import { stateKeys, type StoredCertificate, type StoredOrder, type StoredStatus, type StoredTicketKeys } from './state-keys.ts';
 
 export interface ClusterCertificate extends CertificateSource {
   readonly certId: string;
@@ -26,6 +26,8 @@ export class ClusterState {
   #entries: ReadonlyMap<string, string> = new Map();
   #certificates: ClusterCertificate[] = [];
   #challenges = new Map<string, string>();
+  #ticketKeys: StoredTicketKeys | undefined;
+  #openTicketKeys: string | undefined;
   readonly #listeners = new Set<() => void>();
 
   constructor(stateKey: string, secret: SecretBox, logger: Logger) {
@@ -39,6 +41,17 @@ export class ClusterState {
     this.#entries = new Map(update.entries);
     const certificates: ClusterCertificate[] = [];
     const challenges = new Map<string, string>();
+    this.#ticketKeys = undefined;
+    this.#openTicketKeys = undefined;
+    const tickets = this.#entries.get(this.#keys.ticketKeys);
+    if (tickets !== undefined) {
+      try {
+        this.#ticketKeys = JSON.parse(tickets) as StoredTicketKeys;
+        this.#openTicketKeys = this.#secret.open(this.#ticketKeys.keys, this.#keys.ticketKeys);
+      } catch (error) {
+        this.#logger.error({ key: this.#keys.ticketKeys, error: (error as Error).message }, 'cannot use the session-ticket keys from the store');
+      }
+    }
     for (const [key, value] of this.#entries) {
       if (key.startsWith(this.#keys.http01Prefix)) challenges.set(key.slice(this.#keys.http01Prefix.length), value);
       else if (key.startsWith(this.#keys.certificatesPrefix)) {
@@ -77,6 +90,16 @@ export class ClusterState {
   /** token → key authorization, for `/.well-known/acme-challenge/<token>`. */
   get challenges(): ReadonlyMap<string, string> {
     return this.#challenges;
+  }
+
+  /** The cluster's session-ticket keys (base64), opened. */
+  get ticketKeys(): string | undefined {
+    return this.#openTicketKeys;
+  }
+
+  /** When the leader last rotated them (ms), or undefined when there are none. */
+  get ticketKeysRotatedAt(): number | undefined {
+    return this.#ticketKeys === undefined ? undefined : Date.parse(this.#ticketKeys.rotatedAt);
   }
 
   certificate(certId: string): ClusterCertificate | undefined {

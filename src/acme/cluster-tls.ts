@@ -28,7 +28,7 @@ export interface ClusterTlsOptions {
 export class ClusterTls {
   readonly state: ClusterState;
   readonly #provider: StoreProvider;
-  readonly #leader: AcmeLeader | undefined;
+  readonly #leader: AcmeLeader;
   #fingerprint = '';
 
   constructor(options: ClusterTlsOptions) {
@@ -38,7 +38,7 @@ export class ClusterTls {
     this.#provider = new StoreProvider({ name: options.store.kind, store: options.store, rootKey: config.cluster.stateKey, logger: logger.child({ scope: 'cluster-state' }) });
     // Registry records share the prefix and change often; only certificates and challenges matter here.
     this.state.onChange(() => {
-      const fingerprint = JSON.stringify([this.state.certificates.map((c) => [c.id, c.notAfter, c.obtainedAt]), [...this.state.challenges]]);
+      const fingerprint = JSON.stringify([this.state.certificates.map((c) => [c.id, c.notAfter, c.obtainedAt]), [...this.state.challenges], this.state.ticketKeys]);
       if (fingerprint === this.#fingerprint) return;
       this.#fingerprint = fingerprint;
       options.onChange();
@@ -47,9 +47,9 @@ export class ClusterTls {
     for (const [name, { acme }] of Object.entries(config.certificatesResolvers)) {
       resolvers.set(name, { name, email: acme.email, caServer: acme.caServer, keyType: acme.keyType, renewBeforeMs: acme.renewBefore, publishToRootKey: acme.publishToRootKey });
     }
-    this.#leader = resolvers.size === 0
-      ? undefined
-      : new AcmeLeader({
+    // Every node campaigns: the leader rotates the shared session-ticket keys, and orders
+    // certificates when resolvers are configured.
+    this.#leader = new AcmeLeader({
         store: options.store,
         nodeId: options.nodeId,
         stateKey: config.cluster.stateKey,
@@ -64,12 +64,13 @@ export class ClusterTls {
   }
 
   get isLeader(): boolean {
-    return this.#leader?.isLeader ?? false;
+    return this.#leader.isLeader ?? false;
   }
 
   /** What the snapshot carries: every issued certificate and the pending challenge answers. */
-  snapshotPart(): { certificates: CertificateSpec[]; challenges: Record<string, string> } {
+  snapshotPart(): { certificates: CertificateSpec[]; challenges: Record<string, string>; ticketKeys: string | undefined } {
     return {
+      ticketKeys: this.state.ticketKeys,
       certificates: this.state.certificates.map((c) => ({ id: c.id, certPem: c.certPem, keyPem: c.keyPem })),
       challenges: Object.fromEntries(this.state.challenges),
     };
@@ -77,7 +78,7 @@ export class ClusterTls {
 
   /** After each build: the certificates the routers now want. */
   routersChanged(view: RuntimeView): void {
-    this.#leader?.setWanted(wantedCertificates(view.tlsRouters));
+    this.#leader.setWanted(wantedCertificates(view.tlsRouters));
   }
 
   async start(): Promise<void> {
@@ -85,11 +86,11 @@ export class ClusterTls {
   }
 
   startLeadership(): void {
-    this.#leader?.start();
+    this.#leader.start();
   }
 
   async stop(): Promise<void> {
-    await this.#leader?.stop();
+    await this.#leader.stop();
     await this.#provider.stop();
   }
 

@@ -14,6 +14,8 @@ export interface StateKeys {
   http01Prefix: string;
   http01(token: string): string;
   status(certId: string): string;
+  /** Session-ticket keys every node uses, rotated by the leader. */
+  readonly ticketKeys: string;
 }
 
 export function stateKeys(stateKey: string): StateKeys {
@@ -27,6 +29,7 @@ export function stateKeys(stateKey: string): StateKeys {
     http01Prefix: `${stateKey}/challenges/http-01/`,
     http01: (token) => `${stateKey}/challenges/http-01/${token}`,
     status: (certId) => `${stateKey}/acme/status/${certId}`,
+    ticketKeys: `${stateKey}/tls/ticket-keys`,
   };
 }
 
@@ -54,6 +57,12 @@ export interface StoredOrder {
   readonly domains: readonly string[];
   readonly keyPem: string;
   readonly createdAt: string;
+}
+
+export interface StoredTicketKeys {
+  /** 48 bytes, base64, sealed with the cluster secret when one is set. */
+  readonly keys: string;
+  readonly rotatedAt: string;
 }
 
 export interface StoredStatus {

@@ -4,6 +4,7 @@
  * the `traefik` entry point, which stay on the main thread. `startNode` is what `switchyard run`
  * calls and what in-process tests use; both run the real worker threads.
  */
+import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ApiServer } from '../api/api-server.ts';
@@ -155,6 +156,7 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
       timeouts: { dialTimeoutMs: timeouts.dialTimeout, responseHeaderTimeoutMs: timeouts.responseHeaderTimeout, idleConnTimeoutMs: timeouts.idleConnTimeout },
       entryPoints: workerEntryPoints,
       defaultCertificate: { id: 'generated', ...(await selfSignedCertificate('TRAEFIK DEFAULT CERT', [], 365)) },
+      ticketKeys: randomBytes(48).toString('base64'),
       logger,
       debugHeader: process.env.SY_DEBUG_WORKER_HEADER === '1',
     });

@@ -43,6 +43,8 @@ export interface DataPlaneOptions {
   readonly onRequestDone?: ((ctx: RequestContext) => void) | undefined;
   /** The node's generated certificate, presented when nothing configured matches. */
   readonly generatedCertificate?: CertificateSpec | undefined;
+  /** The node's own session-ticket keys (48 bytes), until the cluster's arrive in a snapshot. */
+  readonly ticketKeys?: Buffer | undefined;
   /** Entry-point-wide redirections (`http.redirections.entryPoint`), by entry point. */
   readonly redirections?: ReadonlyMap<string, EntryPointRedirection> | undefined;
 }
@@ -71,7 +73,7 @@ export class DataPlane {
   constructor(options: DataPlaneOptions) {
     this.#options = options;
     this.#pools = new UpstreamPools(options.timeouts);
-    this.#tls = new TlsState(options.generatedCertificate);
+    this.#tls = new TlsState(options.generatedCertificate, options.ticketKeys);
   }
 
   /** What the entry points' TLS servers use: SNI selection and the context for clients without SNI. */

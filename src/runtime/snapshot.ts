@@ -23,6 +23,8 @@ export interface TlsSpec {
   readonly options: TlsOptionsSpec;
   /** token → key authorization for `/.well-known/acme-challenge/<token>`. */
   readonly challenges: Readonly<Record<string, string>>;
+  /** Session-ticket keys shared by the cluster (48 bytes, base64), so a client resumes on any node. */
+  readonly ticketKeys: string | undefined;
 }
 
 export interface CertificateSpec {
@@ -45,6 +47,7 @@ export const EMPTY_TLS: TlsSpec = Object.freeze({
   defaultCertificate: undefined,
   options: { minVersion: undefined, maxVersion: undefined, cipherSuites: undefined, curvePreferences: undefined, alpnProtocols: undefined, sniStrict: false },
   challenges: {},
+  ticketKeys: undefined,
 });
 
 export interface EntryPointRoutes {

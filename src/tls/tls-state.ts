@@ -25,8 +25,17 @@ export class TlsState {
   #sniStrict = false;
   #alpn: string[] = ['http/1.1'];
 
-  constructor(generated: CertificateSpec | undefined) {
+  readonly #localTicketKeys: Buffer | undefined;
+  #ticketKeys: Buffer | undefined;
+
+  /**
+   * `ticketKeys`: this node's own session-ticket keys (48 bytes), shared by its worker threads and
+   * used until the cluster publishes keys of its own (then a ticket resumes on any node).
+   */
+  constructor(generated: CertificateSpec | undefined, ticketKeys?: Buffer) {
     this.#generated = generated;
+    this.#localTicketKeys = ticketKeys;
+    this.#ticketKeys = ticketKeys;
     if (generated !== undefined) this.#setFallback(generated, {});
   }
 
@@ -35,8 +44,12 @@ export class TlsState {
     this.#index = new CertificateIndex(spec.certificates, options, this.#contexts);
     this.#sniStrict = spec.options.sniStrict;
     this.#alpn = spec.options.alpnProtocols !== undefined && spec.options.alpnProtocols.length > 0 ? spec.options.alpnProtocols.filter((p) => p !== 'h2') : ['http/1.1'];
+    this.#ticketKeys = spec.ticketKeys === undefined ? this.#localTicketKeys : Buffer.from(spec.ticketKeys, 'base64');
     const fallback = spec.defaultCertificate ?? this.#generated;
     if (fallback !== undefined) this.#setFallback(fallback, options);
+    if (this.#ticketKeys !== undefined) {
+      for (const cert of this.#index.all) setTicketKeys(cert.context, this.#ticketKeys);
+    }
   }
 
   get index(): CertificateIndex {
@@ -61,7 +74,13 @@ export class TlsState {
 
   #setFallback(cert: CertificateSpec, options: SecureContextOptions): void {
     this.#fallback = createSecureContext({ ...options, cert: cert.certPem, key: cert.keyPem });
+    if (this.#ticketKeys !== undefined) setTicketKeys(this.#fallback, this.#ticketKeys);
   }
+}
+
+/** Node keeps ticket keys on the native context (what tls.Server.setTicketKeys does for its own). */
+function setTicketKeys(context: SecureContext, keys: Buffer): void {
+  (context as unknown as { context: { setTicketKeys(keys: Buffer): void } }).context.setTicketKeys(keys);
 }
 
 function contextOptions(o: TlsOptionsSpec): SecureContextOptions {

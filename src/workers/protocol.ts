@@ -39,6 +39,8 @@ export interface WorkerSettings {
   readonly entryPoints: readonly WorkerEntryPointSettings[];
   /** The node's generated default certificate (every thread presents the same one). */
   readonly defaultCertificate: CertificateSpec;
+  /** This node's session-ticket keys (base64, 48 bytes): every thread must decrypt every ticket. */
+  readonly ticketKeys: string;
   readonly heartbeatMs: number;
   readonly metricsIntervalMs: number;
   /** SY_DEBUG_WORKER_HEADER=1: answers carry `x-switchyard-worker: <id>`. */

@@ -36,6 +36,7 @@ export interface WorkerDataPlaneOptions {
   readonly timeouts: WorkerSettings['timeouts'];
   readonly entryPoints: readonly WorkerEntryPointConfig[];
   readonly defaultCertificate: CertificateSpec;
+  readonly ticketKeys: string;
   readonly logger: Logger;
   readonly debugHeader: boolean;
   readonly heartbeatMs?: number;
@@ -103,6 +104,7 @@ export class WorkerDataPlane {
           timeouts: options.timeouts,
           entryPoints: options.entryPoints.map((ep) => ({ ...ep, port: bound.get(ep.name)!.port })),
           defaultCertificate: options.defaultCertificate,
+          ticketKeys: options.ticketKeys,
           heartbeatMs: options.heartbeatMs ?? 500,
           metricsIntervalMs: 1_000,
           debugHeader: options.debugHeader,

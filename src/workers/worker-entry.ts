@@ -38,6 +38,7 @@ const dataPlane = new DataPlane({
   entryPoints: entryPointSettings,
   onRequestDone: settings.accessLog ? accessLogger(logger) : undefined,
   generatedCertificate: settings.defaultCertificate,
+  ticketKeys: Buffer.from(settings.ticketKeys, 'base64'),
   redirections: new Map(settings.entryPoints.flatMap((ep) => (ep.redirect === undefined ? [] : [[ep.name, ep.redirect] as const]))),
 });
 const metrics = new RequestMetrics(settings.metrics);
