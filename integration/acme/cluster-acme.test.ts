@@ -55,5 +55,9 @@ test('one leader orders once; a non-leader answers the CA; all nodes serve the c
   const view = await clusterJson(cluster.nodes[validator]!);
   assert.notEqual(view.leader, `node-${validator + 1}`);
   assert.deepEqual(view.certificates.map((c) => c.id), ['site.test']);
-  await until('every node to report serving it', async () => ((await clusterJson(cluster.nodes[0]!)).nodes.every((n) => n.certificates.includes('site.test')) ? true : undefined));
+  const served = await until('every node to report serving it', async () => {
+    const c = (await clusterJson(cluster.nodes[0]!)).certificates[0] as { servedBy?: string[] } | undefined;
+    return c?.servedBy?.length === 3 ? c.servedBy : undefined;
+  });
+  assert.deepEqual(served, ['node-1', 'node-2', 'node-3']);
 });

@@ -93,18 +93,4 @@ export class ClusterTls {
     await this.#leader.stop();
     await this.#provider.stop();
   }
-
-  /** For /api/cluster and `status`: every certificate with its names, issuer and expiry, and ACME state. */
-  describe(): unknown[] {
-    const statuses = new Map(this.state.statuses().map((s) => [s.certId, s]));
-    return this.state.certificates.map((c) => ({
-      id: c.certId,
-      resolver: c.resolver,
-      domains: c.domains,
-      issuer: c.issuer,
-      notAfter: c.notAfter,
-      obtainedAt: c.obtainedAt,
-      lastError: statuses.get(c.certId)?.lastError ?? null,
-    }));
-  }
 }

@@ -190,7 +190,7 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
           };
           if (store === undefined) return { ...local, nodes: [], leader: null };
           try {
-            return { ...local, ...(await readCluster(store.store, config.cluster.stateKey, store.rootKey)), certificates: clusterTls?.describe() ?? [] };
+            return { ...local, ...(await readCluster(store.store, config.cluster.stateKey, store.rootKey)) };
           } catch (error) {
             return { ...local, nodes: [], leader: null, error: store.store.explain(error).message };
           }

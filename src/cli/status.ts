@@ -28,6 +28,12 @@ export async function statusCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(`store: ${store.store.kind}, latest route revision ${view.routesRevision}\n`);
     process.stdout.write(`ACME leader: ${view.leader ?? 'none'}\n\n${lines.join('\n')}\n`);
     if (view.nodes.length === 0) process.stdout.write('(no node registered)\n');
+    if (view.certificates.length > 0) {
+      const certRows = [['CERTIFICATE', 'DOMAINS', 'ISSUER', 'EXPIRES', 'SERVED BY', 'LAST ERROR']];
+      for (const c of view.certificates) certRows.push([c.id, c.domains.join(','), c.issuer, c.notAfter, c.servedBy.join(',') || '-', c.lastError ?? '-']);
+      const w = certRows[0]!.map((_, i) => Math.max(...certRows.map((r) => r[i]!.length)));
+      process.stdout.write(`\n${certRows.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd()).join('\n')}\n`);
+    }
     return 0;
   } catch (error) {
     throw store.store.explain(error);

@@ -4,14 +4,27 @@
  */
 import type { KvStore } from '../stores/store.ts';
 import { nodesPrefix, type NodeRecord } from './node-registry.ts';
-import { stateKeys } from '../acme/state-keys.ts';
+import { stateKeys, type StoredCertificate, type StoredStatus } from '../acme/state-keys.ts';
 
 export interface ClusterNode extends NodeRecord {
   /** Store revisions this node is behind (0 when current). */
   readonly lag: string;
 }
 
+export interface ClusterCertificateView {
+  readonly id: string;
+  readonly resolver: string;
+  readonly domains: readonly string[];
+  readonly issuer: string;
+  readonly notAfter: string;
+  /** Nodes whose registry record says they serve it. */
+  readonly servedBy: readonly string[];
+  /** The leader's last ACME error for it, if the last attempt failed. */
+  readonly lastError: string | null;
+}
+
 export interface ClusterView {
+  readonly certificates: readonly ClusterCertificateView[];
   /** Latest change under the route prefix, what every node should have applied. */
   readonly routesRevision: string;
   readonly nodes: readonly ClusterNode[];
@@ -34,5 +47,27 @@ export async function readCluster(store: KvStore, stateKey: string, rootKey: str
   }
   nodes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const leader = (await store.readLeader(stateKeys(stateKey).leaderLock).catch(() => undefined)) ?? null;
-  return { routesRevision: String(revision), nodes, leader };
+  const keys = stateKeys(stateKey);
+  const stored = (await store.list(keys.certificatesPrefix)).entries;
+  const statuses = (await store.list(`${stateKey}/acme/status/`)).entries;
+  const certificates: ClusterCertificateView[] = [];
+  for (const [key, value] of stored) {
+    try {
+      const id = key.slice(keys.certificatesPrefix.length);
+      const cert = JSON.parse(value) as StoredCertificate;
+      const status = statuses.get(keys.status(id));
+      certificates.push({
+        id,
+        resolver: cert.resolver,
+        domains: cert.domains,
+        issuer: cert.issuer,
+        notAfter: cert.notAfter,
+        servedBy: nodes.filter((n) => (n.certificates ?? []).includes(id)).map((n) => n.id),
+        lastError: status === undefined ? null : (JSON.parse(status) as StoredStatus).lastError,
+      });
+    } catch {
+      // Skipped: the leader rewrites it on its next pass.
+    }
+  }
+  return { routesRevision: String(revision), nodes, leader, certificates };
 }
