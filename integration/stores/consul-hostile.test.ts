@@ -42,7 +42,9 @@ describe('a node against a hostile Consul', { timeout: 120_000 }, () => {
    * read. A reset that lands between two reads is another case: Consul parks a read whose index is
    * above its own until the wait ends (up to 270 s for the node), as real Consul would.
    */
-  const parked = () => until(() => target.double.stats.waiting >= 1, 'the node’s watch parking in a blocking read');
+  // A node keeps three blocking reads parked: its routes (rootKey), the cluster's own keys
+  // (stateKey), and, as the only node and so the cluster leader, the watch on its leader lock.
+  const parked = () => until(() => target.double.stats.waiting >= 3, 'the node’s watches parking in blocking reads');
 
   before(async () => {
     target = await consulTarget();

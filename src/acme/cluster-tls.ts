@@ -23,6 +23,8 @@ export interface ClusterTlsOptions {
   readonly logger: Logger;
   /** Called when certificates or challenge answers changed: the node rebuilds its snapshot. */
   readonly onChange: () => void;
+  /** Names the flag behind a store error (wrong credentials fail the start, as for the routes). */
+  readonly explain: (error: unknown) => Error;
 }
 
 export class ClusterTls {
@@ -35,7 +37,7 @@ export class ClusterTls {
     const { config, logger } = options;
     const secret = SecretBox.fromFile(config.cluster.secretFile);
     this.state = new ClusterState(config.cluster.stateKey, secret, logger);
-    this.#provider = new StoreProvider({ name: options.store.kind, store: options.store, rootKey: config.cluster.stateKey, logger: logger.child({ scope: 'cluster-state' }) });
+    this.#provider = new StoreProvider({ name: options.store.kind, store: options.store, rootKey: config.cluster.stateKey, logger: logger.child({ scope: 'cluster-state' }), explain: options.explain });
     // Registry records share the prefix and change often; only certificates and challenges matter here.
     this.state.onChange(() => {
       const fingerprint = JSON.stringify([this.state.certificates.map((c) => [c.id, c.notAfter, c.obtainedAt]), [...this.state.challenges], this.state.ticketKeys]);

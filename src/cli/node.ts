@@ -126,7 +126,7 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
   });
   const asDefault = routing.filter(([, ep]) => ep.asDefault === true).map(([n]) => n);
   // Certificates and challenge answers live in the store under stateKey; without a store there are none.
-  const clusterTls = store === undefined ? undefined : new ClusterTls({ config, store: store.store, rootKey: store.rootKey, nodeId, logger, onChange: () => controlPlane.refresh() });
+  const clusterTls = store === undefined ? undefined : new ClusterTls({ config, store: store.store, rootKey: store.rootKey, nodeId, logger, onChange: () => controlPlane.refresh(), explain: (e) => store.store.explain(e) });
   const controlPlane = new ControlPlane({
     providers,
     entryPoints: routing.map(([n]) => n),

@@ -16,6 +16,8 @@ import { sendError } from './error-responses.ts';
 import type { EntryPointSettings, RequestContext } from './request-context.ts';
 import { routingHost } from './request-host.ts';
 import { buildServiceHandlers, healthKey, LoadBalancerService, type ServiceHandler } from './service-handlers.ts';
+import { ChainBuilder } from '../middlewares/chain-builder.ts';
+import { TokenTable } from '../middlewares/token-table.ts';
 import { UpstreamPools, type UpstreamTimeouts } from './upstream-pools.ts';
 import { tunnelUpgrade } from './websocket.ts';
 
@@ -37,6 +39,8 @@ interface Compiled {
 }
 
 export interface DataPlaneOptions {
+  /** Middleware state shared by the node's worker threads (rateLimit buckets) and their count; absent: private to this plane, one thread. */
+  readonly middlewares?: { readonly tokens: SharedArrayBuffer; readonly threads: number } | undefined;
   readonly timeouts: UpstreamTimeouts;
   readonly entryPoints: ReadonlyMap<string, EntryPointSettings>;
   /** Called when a request finished, for the access log; absent means no per-request bookkeeping. */
@@ -66,6 +70,8 @@ export class DataPlane {
   readonly #options: DataPlaneOptions;
   readonly #health = new Map<string, boolean>();
   readonly #rules = new RuleCache();
+  /** Routers' middleware chains, rebuilt per snapshot; made on the first apply. */
+  #chains: ChainBuilder | undefined;
   readonly #tls: TlsState;
   #challenges: Readonly<Record<string, string>> = {};
   #compiled: Compiled = { revision: 0, entryPoints: new Map(), services: new Map() };
@@ -91,6 +97,9 @@ export class DataPlane {
       health: this.#health,
       previous: this.#compiled.services,
     });
+    const shared = this.#options.middlewares;
+    this.#chains ??= new ChainBuilder({ pools: this.#pools, tokens: shared === undefined ? undefined : new TokenTable(shared.tokens), threads: shared?.threads });
+    const chains = this.#chains.build(snapshot.middlewares, services);
     const entryPoints = new Map<string, CompiledEntryPoint>();
     for (const [name, { routers }] of Object.entries(snapshot.entryPoints)) {
       const routes = routers.map((r) => ({
@@ -99,13 +108,15 @@ export class DataPlane {
         syntax: r.syntax,
         priority: r.priority,
         tls: r.tls,
-        target: { routerName: r.name, serviceName: r.service, service: services.get(r.service)! },
+        // With middlewares, `service` is the router's chain ending in its service; without, the service itself.
+        target: { routerName: r.name, serviceName: r.service, service: chains.router(r, services.get(r.service)!) },
       }));
       entryPoints.set(name, {
         plain: compileRouteTable(routes.filter((r) => !r.tls), this.#rules).table,
         tls: compileRouteTable(routes.filter((r) => r.tls), this.#rules).table,
       });
     }
+    chains.done();
     this.#rules.sweep();
     this.#tls.apply(snapshot.tls);
     this.#challenges = snapshot.tls.challenges;

@@ -3,10 +3,14 @@
  * the upstream fails, 503 when no server is available, 504 when it times out, 400 for a request we
  * refuse to route, 499 when the client went away first (logged only).
  */
-import type { ServerResponse } from 'node:http';
+import type { ResponseWriter } from './request-context.ts';
 
 export const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  413: 'Request Entity Too Large',
+  429: 'Too Many Requests',
   404: '404 page not found',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
@@ -14,13 +18,13 @@ export const STATUS_TEXT: Readonly<Record<number, string>> = {
   504: 'Gateway Timeout',
 };
 
-export function sendError(res: ServerResponse, status: number, text = STATUS_TEXT[status] ?? 'Error'): void {
+export function sendError(res: ResponseWriter, status: number, text = STATUS_TEXT[status] ?? 'Error'): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = `${text}\n`;
-  res.writeHead(status, ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'x-content-type-options', 'nosniff']);
+  res.writeHead(status, undefined, ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'x-content-type-options', 'nosniff']);
   res.end(body);
 }
 

@@ -1,12 +1,15 @@
 /**
  * @module Builds the request handler of each service in a snapshot: a load balancer over upstream
- * servers, a weighted split across services, or a failover pair. Built once per snapshot; the
+ * servers (with sticky cookies and passive health checks when configured), a weighted split across
+ * services (sticky too), a failover pair, or a mirroring service. Built once per snapshot; the
  * per-request work is a pick and a forward.
  */
 import { sendError } from './error-responses.ts';
-import { forward } from './forward.ts';
+import { forward, type ForwardFailure } from './forward.ts';
+import { MirroringService } from './mirroring-service.ts';
+import { StickyCookie, stickyHash } from './sticky-cookie.ts';
 import { WeightedRoundRobin } from './load-balancer.ts';
-import type { RequestContext } from './request-context.ts';
+import { writerOf, type RequestContext } from './request-context.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
 import type { UpstreamServer } from './upstream-server.ts';
 import type { LoadBalancerSpec, ServiceSpec } from '../runtime/snapshot.ts';
@@ -50,14 +53,13 @@ export function buildServiceHandlers(specs: Readonly<Record<string, ServiceSpec>
         break;
       }
       case 'weighted':
-        handler = new WeightedService(name, spec.services.map((s) => ({ handler: get(s.name), weight: s.weight, healthy: true })));
+        handler = new WeightedService(name, spec.services.map((s) => ({ name: s.name, handler: get(s.name), weight: s.weight, healthy: true })), spec.sticky === undefined ? undefined : new StickyCookie(spec.sticky));
         break;
       case 'failover':
         handler = new FailoverService(name, get(spec.service), get(spec.fallback));
         break;
       case 'mirroring':
-        // The client always gets the main service's answer; mirrors arrive with the middlewares issue.
-        handler = get(spec.service);
+        handler = new MirroringService(name, get(spec.service), spec.mirrors.map((m) => ({ handler: get(m.name), percent: m.percent })), spec.mirrorBody ?? true, spec.maxBodySize ?? -1);
         break;
     }
     building.delete(name);
@@ -75,6 +77,10 @@ export class LoadBalancerService implements ServiceHandler {
   readonly servers: readonly UpstreamServer[];
   readonly #balancer: WeightedRoundRobin<UpstreamServer>;
   readonly #passHostHeader: boolean;
+  readonly #sticky: StickyCookie | undefined;
+  /** Cookie value → server (hash and plain URL). */
+  readonly #byCookie: ReadonlyMap<string, UpstreamServer>;
+  readonly #onFailure: ForwardFailure | undefined;
 
   constructor(name: string, spec: LoadBalancerSpec, build: ServiceBuildContext, fingerprint: string) {
     this.name = name;
@@ -82,6 +88,9 @@ export class LoadBalancerService implements ServiceHandler {
     this.servers = spec.servers.map((s) => upstreamServer(s.url, s.weight, s.preservePath, build, build.health.get(healthKey(name, s.url)) ?? true));
     this.#balancer = new WeightedRoundRobin(this.servers);
     this.#passHostHeader = spec.passHostHeader;
+    this.#sticky = spec.sticky === undefined ? undefined : new StickyCookie(spec.sticky);
+    this.#byCookie = new Map(this.servers.flatMap((s) => [[stickyHash(s.url), s], [s.url, s]] as const));
+    this.#onFailure = spec.passiveHealthCheck === undefined ? undefined : passiveHealth(spec.passiveHealthCheck.failureWindowMs, spec.passiveHealthCheck.maxFailedAttempts);
   }
 
   available(): boolean {
@@ -97,13 +106,43 @@ export class LoadBalancerService implements ServiceHandler {
   }
 
   handle(ctx: RequestContext): void {
-    const server = this.#balancer.next();
+    const sticky = this.#sticky;
+    let server: UpstreamServer | undefined;
+    if (sticky !== undefined) {
+      const value = sticky.read(ctx);
+      const wanted = value === undefined ? undefined : this.#byCookie.get(value);
+      if (wanted !== undefined && wanted.healthy && wanted.weight > 0) server = wanted;
+      else {
+        server = this.#balancer.next();
+        if (server !== undefined) sticky.set(ctx, stickyHash(server.url));
+      }
+    } else {
+      server = this.#balancer.next();
+    }
     if (server === undefined) {
-      sendError(ctx.res, 503, 'no available server');
+      sendError(writerOf(ctx), 503, 'no available server');
       return;
     }
-    forward(ctx, server, this.#passHostHeader);
+    forward(ctx, server, this.#passHostHeader, this.#onFailure);
   }
+}
+
+/**
+ * Traefik v3.6's passive health check: `maxFailedAttempts` failed exchanges (no answer from the
+ * server) within `failureWindow` take it out of rotation for one window. Counted per thread.
+ */
+function passiveHealth(windowMs: number, maxFailed: number): ForwardFailure {
+  const failures = new Map<UpstreamServer, number[]>();
+  return (server) => {
+    const now = performance.now();
+    const recent = (failures.get(server) ?? []).filter((t) => now - t < windowMs);
+    recent.push(now);
+    failures.set(server, recent);
+    if (recent.length < maxFailed || !server.healthy) return;
+    server.healthy = false;
+    failures.delete(server);
+    setTimeout(() => (server.healthy = true), windowMs).unref();
+  };
 }
 
 function upstreamServer(url: string, weight: number, preservePath: boolean, build: ServiceBuildContext, healthy: boolean): UpstreamServer {
@@ -126,6 +165,7 @@ function upstreamServer(url: string, weight: number, preservePath: boolean, buil
 }
 
 interface WeightedChild {
+  readonly name: string;
   readonly handler: ServiceHandler;
   readonly weight: number;
   healthy: boolean;
@@ -135,11 +175,15 @@ class WeightedService implements ServiceHandler {
   readonly name: string;
   readonly #children: readonly WeightedChild[];
   readonly #balancer: WeightedRoundRobin<WeightedChild>;
+  readonly #sticky: StickyCookie | undefined;
+  readonly #byCookie: ReadonlyMap<string, WeightedChild>;
 
-  constructor(name: string, children: WeightedChild[]) {
+  constructor(name: string, children: WeightedChild[], sticky: StickyCookie | undefined) {
     this.name = name;
     this.#children = children;
     this.#balancer = new WeightedRoundRobin(children);
+    this.#sticky = sticky;
+    this.#byCookie = new Map(children.flatMap((c) => [[stickyHash(c.name), c], [c.name, c]] as const));
   }
 
   available(): boolean {
@@ -148,9 +192,22 @@ class WeightedService implements ServiceHandler {
 
   handle(ctx: RequestContext): void {
     for (const child of this.#children) child.healthy = child.handler.available();
+    const sticky = this.#sticky;
+    if (sticky !== undefined) {
+      const value = sticky.read(ctx);
+      const wanted = value === undefined ? undefined : this.#byCookie.get(value);
+      if (wanted !== undefined && wanted.healthy && wanted.weight > 0) {
+        wanted.handler.handle(ctx);
+        return;
+      }
+    }
     const child = this.#balancer.next();
-    if (child === undefined) sendError(ctx.res, 503, 'no available server');
-    else child.handler.handle(ctx);
+    if (child === undefined) {
+      sendError(writerOf(ctx), 503, 'no available server');
+      return;
+    }
+    if (sticky !== undefined) sticky.set(ctx, stickyHash(child.name));
+    child.handler.handle(ctx);
   }
 }
 
@@ -178,6 +235,6 @@ function unavailable(name: string): ServiceHandler {
   return {
     name,
     available: () => false,
-    handle: (ctx) => sendError(ctx.res, 503, 'no available server'),
+    handle: (ctx) => sendError(writerOf(ctx), 503, 'no available server'),
   };
 }

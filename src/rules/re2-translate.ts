@@ -7,6 +7,10 @@
  * astral members as surrogate pairs), `{n,m}` is unrolled, and flags are tracked per group the way
  * RE2 scopes them. What RE2 itself rejects (backreferences, lookaround, `\Z`, stacked quantifiers)
  * is rejected here with the construct named.
+ *
+ * With `captures` (middlewares that rewrite with `$1`, `${name}`), groups keep capturing, laziness
+ * is kept, and a counted repetition of a capturing group stays a native `{n,m}` (unrolling would
+ * multiply the group); the ungreedy flag `U` is not honoured there.
  */
 import { CodePointSet, codePointLiteral } from './char-set.ts';
 import { ANY_BUT_NEWLINE, ANY_CHAR, readBracket, readClassEscape, readEscapedChar } from './re2-classes.ts';
@@ -21,6 +25,8 @@ interface Flags {
 
 interface Atom {
   readonly source: string;
+  /** Holds a capturing group (captures mode only). */
+  readonly capturing?: boolean;
   /** Zero-width: JS refuses to quantify some of these bare, so they are grouped first. */
   readonly assertion: boolean;
 }
@@ -30,19 +36,22 @@ const MAX_DEPTH = 1000; // Go's nesting limit
 const MAX_SOURCE = 256 * 1024; // after unrolling; Go reports "expression too large" in the same spirit
 
 /** Translates `pattern`; errors are SY_RULE_REGEXP at `column` (the rule argument holding it). */
-export function translateRe2(pattern: string, tables: UnicodeTables, column: number): string {
-  return new Re2Translator(new PatternReader(pattern, column), tables).translate();
+export function translateRe2(pattern: string, tables: UnicodeTables, column: number, captures = false): string {
+  return new Re2Translator(new PatternReader(pattern, column), tables, captures).translate();
 }
 
 class Re2Translator {
   readonly #in: PatternReader;
   readonly #tables: UnicodeTables;
   readonly #names = new Set<string>();
+  readonly #captures: boolean;
+  #groups = 0;
   #depth = 0;
 
-  constructor(reader: PatternReader, tables: UnicodeTables) {
+  constructor(reader: PatternReader, tables: UnicodeTables, captures: boolean) {
     this.#in = reader;
     this.#tables = tables;
+    this.#captures = captures;
   }
 
   translate(): string {
@@ -141,9 +150,14 @@ class Re2Translator {
     this.#in.pos++;
     if (++this.#depth > MAX_DEPTH) this.#in.fail('expression nests too deeply');
     let inner: Flags = flags;
+    let open = this.#captures ? '(' : '(?:';
+    const groupsBefore = this.#groups;
     if (this.#in.peek() === '?') {
       this.#in.pos++;
-      if (!this.#groupName()) {
+      open = '(?:';
+      const name = this.#groupName();
+      if (name !== undefined && this.#captures) open = `(?<${name}>`;
+      if (name === undefined) {
         const parsed = this.#flagSpec(flags);
         if (parsed.closed) {
           Object.assign(flags, parsed.flags);
@@ -153,14 +167,15 @@ class Re2Translator {
         inner = parsed.flags;
       }
     }
+    if (open !== '(?:') this.#groups++;
     const body = this.#alternation(inner);
     if (this.#in.next() !== ')') this.#in.fail('missing closing )');
     this.#depth--;
-    return { source: `(?:${body})`, assertion: false };
+    return { source: `${open}${body})`, assertion: false, capturing: this.#groups > groupsBefore };
   }
 
-  /** Consumes `P<name>` or `<name>` (true); rejects lookaround and the other Perl groups RE2 lacks. */
-  #groupName(): boolean {
+  /** Consumes `P<name>` or `<name>` (its name); rejects lookaround and the other Perl groups RE2 lacks. */
+  #groupName(): string | undefined {
     const c = this.#in.peek();
     const c1 = this.#in.peek(1);
     if (c === '=' || c === '!') this.#in.fail(`lookahead (?${c}…) is not supported by RE2`);
@@ -169,14 +184,14 @@ class Re2Translator {
     if (c === '#') this.#in.fail('comment group (?#…) is not supported by RE2');
     if (c === 'P' && c1 === '=') this.#in.fail('named backreference (?P=name) is not supported by RE2');
     const skip = c === '<' ? 1 : c === 'P' && c1 === '<' ? 2 : 0;
-    if (skip === 0) return false;
+    if (skip === 0) return undefined;
     this.#in.pos += skip;
     let name = '';
     while (this.#in.peek() !== undefined && this.#in.peek() !== '>') name += this.#in.next();
     if (this.#in.next() !== '>' || !/^[A-Za-z0-9_]+$/.test(name)) this.#in.fail(`invalid named capture <${name}>`);
     if (this.#names.has(name)) this.#in.fail(`duplicate capture group name ${name}`);
     this.#names.add(name);
-    return true;
+    return name;
   }
 
   /** `imsU` flags with one optional `-`, ended by `)` (flags-only) or `:` (group). */
@@ -207,7 +222,13 @@ class Re2Translator {
     if (repeat === undefined) return atom.source;
     if (this.#repeat() !== undefined) this.#in.fail('invalid nested repetition operator', -1);
     const unit = atom.assertion ? `(?:${atom.source})` : atom.source;
-    const [min, max] = repeat;
+    const [min, max, lazy] = repeat;
+    if (this.#captures) {
+      const q = lazy ? '?' : '';
+      if (max === Infinity && min <= 1) return `${unit}${min === 0 ? '*' : '+'}${q}`;
+      if (min === 0 && max === 1) return `${unit}?${q}`;
+      if (atom.capturing === true) return `${unit}{${min},${max === Infinity ? '' : max}}${q}`;
+    }
     if (unit.length * Math.max(min, Number.isFinite(max) ? max : min + 1) > MAX_SOURCE) {
       this.#in.fail('expression too large once repetitions are expanded');
     }
@@ -218,8 +239,8 @@ class Re2Translator {
     return unit.repeat(min) + `(?:${unit}`.repeat(optional) + ')?'.repeat(optional);
   }
 
-  /** Parses `*`, `+`, `?` or a valid `{n,m}` (plus a lazy `?`, ignored); undefined when none. */
-  #repeat(): [number, number] | undefined {
+  /** Parses `*`, `+`, `?` or a valid `{n,m}`, plus a lazy `?` (third element); undefined when none. */
+  #repeat(): [number, number, boolean] | undefined {
     const c = this.#in.peek();
     let bounds: [number, number] | undefined;
     if (c === '*') bounds = [0, Infinity];
@@ -241,7 +262,8 @@ class Re2Translator {
     } else {
       return undefined;
     }
-    if (this.#in.peek() === '?') this.#in.pos++;
-    return bounds;
+    const lazy = this.#in.peek() === '?';
+    if (lazy) this.#in.pos++;
+    return [bounds[0], bounds[1], lazy];
   }
 }

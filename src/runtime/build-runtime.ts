@@ -7,12 +7,14 @@
  * rule does not compile, whose service or middleware is missing or broken, or whose entry points
  * all are unknown is disabled alone, with an error naming the key at fault.
  */
-import type { DecodeResult, Decoded, Router, Service, Middleware } from '../config/dynamic.ts';
+import type { DecodeResult, Decoded, Router, Service, Middleware, StickyCookie } from '../config/dynamic.ts';
 import type { ProblemData } from '../errors.ts';
 import { compileRouteTable } from '../rules/route-table.ts';
 import type { RuleCache } from '../rules/rule-cache.ts';
 import { middlewareTypes } from '../middlewares/registry.ts';
-import { EMPTY_TLS, type CertificateSpec, type HealthCheckSpec, type MiddlewareSpec, type RouterSpec, type ServiceSpec, type Snapshot, type TlsOptionsSpec, type TlsSpec } from './snapshot.ts';
+import { checkMiddleware, middlewareReferences } from '../middlewares/check-middleware.ts';
+import { createHash } from 'node:crypto';
+import { EMPTY_TLS, type StickyCookieSpec, type CertificateSpec, type HealthCheckSpec, type MiddlewareSpec, type RouterSpec, type ServiceSpec, type Snapshot, type TlsOptionsSpec, type TlsSpec } from './snapshot.ts';
 import type { TlsRouter } from '../acme/wanted-certificates.ts';
 
 export type Status = 'enabled' | 'disabled' | 'warning';
@@ -93,13 +95,45 @@ export function buildRuntime(input: BuildInput): BuildOutput {
         const type = Object.keys(d.value).find((k) => (d.value as Record<string, unknown>)[k] !== undefined);
         if (type === undefined || !middlewareTypes.has(type)) {
           disable(info, { code: 'SY_MIDDLEWARE_UNSUPPORTED', key: `${root}/http/middlewares/${name}/${type ?? ''}`, message: `middleware type ${type ?? '(none)'} is not supported by this version of Switchyard` });
-        } else validMiddlewares.set(info.name, d.value);
+        } else {
+          // The compile step: what decoding cannot see (a regex, CIDR, hash, range) is checked here.
+          const problems = checkMiddleware(type, (d.value as Record<string, unknown>)[type], `${root}/http/middlewares/${name}`);
+          for (const problem of problems) disable(info, problem);
+          if (problems.length === 0) validMiddlewares.set(info.name, d.value);
+        }
       }
     }
     for (const [name, d] of decoded.routers) {
       const info: RouterInfo = { ...objectInfo(name, provider, d), using: [] };
       routers.set(info.name, info);
       if (d.value !== undefined) validRouters.set(info.name, { router: d.value, provider, root, rawName: name });
+    }
+  }
+
+  // Middlewares referencing others (chain) or a service (errors) need those to be valid; a chain must not contain itself.
+  const middlewareRefs = new Map<string, { services: string[]; middlewares: string[] }>();
+  for (const [name, middleware] of validMiddlewares) {
+    const spec = middlewareSpec(middleware);
+    const provider = middlewares.get(name)!.provider;
+    const refs = middlewareReferences(spec.type, spec.options);
+    middlewareRefs.set(name, { services: refs.services.map((r) => qualify(r, provider)), middlewares: refs.middlewares.map((r) => qualify(r, provider)) });
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [name, refs] of middlewareRefs) {
+      if (!validMiddlewares.has(name)) continue;
+      const info = middlewares.get(name)!;
+      const missing = refs.middlewares.filter((m) => !validMiddlewares.has(m));
+      const services_ = refs.services.filter((svc) => !validServices.has(svc));
+      let problem: ProblemData | undefined;
+      if (missing.length > 0) problem = { code: 'SY_MIDDLEWARE_REFERENCE', message: `references middleware(s) that do not exist or are invalid: ${missing.join(', ')}` };
+      else if (services_.length > 0) problem = { code: 'SY_MIDDLEWARE_REFERENCE', message: `references service(s) that do not exist or are invalid: ${services_.join(', ')}` };
+      else if (containsItself(name, middlewareRefs)) problem = { code: 'SY_MIDDLEWARE_REFERENCE', message: 'the chain contains itself' };
+      if (problem !== undefined) {
+        disable(info, problem);
+        validMiddlewares.delete(name);
+        changed = true;
+      }
     }
   }
 
@@ -114,7 +148,7 @@ export function buildRuntime(input: BuildInput): BuildOutput {
       disable(services.get(name)!, { code: 'SY_SERVICE_UNSUPPORTED', key: `${root}/http/services/${rawName}/loadBalancer/servers/${h2c}/url`, message: 'h2c:// (cleartext HTTP/2) upstreams are not supported yet; use http:// or https://' });
       continue;
     }
-    const spec = serviceSpec(service);
+    const spec = serviceSpec(service, name);
     const missing = childServices(spec).map((child) => qualify(child, provider)).filter((child) => !validServices.has(child));
     if (missing.length > 0) {
       disable(services.get(name)!, { code: 'SY_SERVICE_REFERENCE', message: `references service(s) that do not exist or are invalid: ${missing.join(', ')}` });
@@ -178,7 +212,7 @@ export function buildRuntime(input: BuildInput): BuildOutput {
     }
     for (const ep of info.using) entryPoints[ep]!.routers.push(c.target);
     collectServices(c.target.service, serviceSpecs, usedServices);
-    for (const m of c.target.middlewares) usedMiddlewares.add(m);
+    for (const m of c.target.middlewares) collectMiddlewares(m, middlewareRefs, usedMiddlewares, (svc) => collectServices(svc, serviceSpecs, usedServices));
   }
 
   const snapshotServices: Record<string, ServiceSpec> = {};
@@ -266,21 +300,71 @@ function qualify(name: string, provider: string): string {
   return name.includes('@') ? name : `${name}@${provider}`;
 }
 
-function serviceSpec(service: Service): ServiceSpec {
+function serviceSpec(service: Service, qualifiedName: string): ServiceSpec {
   if (service.loadBalancer !== undefined) {
     const lb = service.loadBalancer;
+    const passive = lb.passiveHealthCheck;
     return {
       kind: 'loadBalancer',
       servers: lb.servers.map((s) => ({ url: s.url, weight: s.weight ?? 1, preservePath: s.preservePath ?? false })),
       passHostHeader: lb.passHostHeader ?? true,
       healthCheck: lb.healthCheck === undefined ? undefined : healthCheckSpec(lb.healthCheck),
-      sticky: undefined,
+      sticky: stickySpec(lb.sticky?.cookie, qualifiedName),
+      passiveHealthCheck: passive === undefined ? undefined : { failureWindowMs: passive.failureWindow ?? 10_000, maxFailedAttempts: Math.max(1, passive.maxFailedAttempts ?? 1) },
     };
   }
-  if (service.weighted !== undefined) return { kind: 'weighted', services: service.weighted.services.map((s) => ({ name: s.name, weight: s.weight ?? 1 })) };
+  if (service.weighted !== undefined) {
+    return { kind: 'weighted', services: service.weighted.services.map((s) => ({ name: s.name, weight: s.weight ?? 1 })), sticky: stickySpec(service.weighted.sticky?.cookie, qualifiedName) };
+  }
   if (service.failover !== undefined) return { kind: 'failover', service: service.failover.service, fallback: service.failover.fallback };
   const mirroring = service.mirroring!;
-  return { kind: 'mirroring', service: mirroring.service, mirrors: (mirroring.mirrors ?? []).map((m) => ({ name: m.name, percent: m.percent ?? 0 })) };
+  return {
+    kind: 'mirroring',
+    service: mirroring.service,
+    mirrors: (mirroring.mirrors ?? []).map((m) => ({ name: m.name, percent: m.percent ?? 0 })),
+    mirrorBody: mirroring.mirrorBody,
+    maxBodySize: mirroring.maxBodySize,
+  };
+}
+
+/** Traefik's sticky cookie; without a name, `_` and 5 hex digits of SHA-1("_TRAEFIK_BACKEND_" + service). */
+function stickySpec(cookie: StickyCookie | undefined, qualifiedName: string): StickyCookieSpec | undefined {
+  if (cookie === undefined) return undefined;
+  const name = cookie.name !== undefined && cookie.name !== ''
+    ? cookie.name.replace(/[^!#$%&'*+\-.^`|~0-9A-Za-z]/g, '_')
+    : `_${createHash('sha1').update(`_TRAEFIK_BACKEND_${qualifiedName}`).digest('hex')}`.slice(0, 6);
+  return {
+    name,
+    secure: cookie.secure ?? false,
+    httpOnly: cookie.httpOnly ?? false,
+    sameSite: cookie.sameSite ?? '',
+    maxAge: cookie.maxAge ?? 0,
+    path: cookie.path,
+    domain: cookie.domain ?? '',
+  };
+}
+
+function containsItself(start: string, refs: ReadonlyMap<string, { middlewares: readonly string[] }>): boolean {
+  const seen = new Set<string>();
+  const walk = (name: string): boolean => {
+    for (const child of refs.get(name)?.middlewares ?? []) {
+      if (child === start) return true;
+      if (seen.has(child)) continue;
+      seen.add(child);
+      if (walk(child)) return true;
+    }
+    return false;
+  };
+  return walk(start);
+}
+
+function collectMiddlewares(name: string, refs: ReadonlyMap<string, { services: readonly string[]; middlewares: readonly string[] }>, into: Set<string>, service: (name: string) => void): void {
+  if (into.has(name)) return;
+  into.add(name);
+  const r = refs.get(name);
+  if (r === undefined) return;
+  for (const s of r.services) service(s);
+  for (const m of r.middlewares) collectMiddlewares(m, refs, into, service);
 }
 
 function healthCheckSpec(hc: NonNullable<NonNullable<Service['loadBalancer']>['healthCheck']>): HealthCheckSpec {

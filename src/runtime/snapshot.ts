@@ -75,6 +75,8 @@ export interface LoadBalancerSpec {
   readonly passHostHeader: boolean;
   readonly healthCheck: HealthCheckSpec | undefined;
   readonly sticky: StickyCookieSpec | undefined;
+  /** Traefik v3.6 passive health check: a server failing this often within the window rests for the window. */
+  readonly passiveHealthCheck?: { readonly failureWindowMs: number; readonly maxFailedAttempts: number } | undefined;
 }
 
 export interface ServerSpec {
@@ -111,12 +113,16 @@ export interface StickyCookieSpec {
 export interface WeightedSpec {
   readonly kind: 'weighted';
   readonly services: readonly { readonly name: string; readonly weight: number }[];
+  readonly sticky?: StickyCookieSpec | undefined;
 }
 
 export interface MirroringSpec {
   readonly kind: 'mirroring';
   readonly service: string;
   readonly mirrors: readonly { readonly name: string; readonly percent: number }[];
+  /** Mirrors get the body too (default true), when it is at most maxBodySize bytes (-1: any size). */
+  readonly mirrorBody?: boolean | undefined;
+  readonly maxBodySize?: number | undefined;
 }
 
 export interface FailoverSpec {

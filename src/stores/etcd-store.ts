@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, retry } from 'cockatiel';
 import { Etcd3, GRPCResourceExhastedError, isRecoverableError, KVClient, type IOptions, type Lease, type Watcher } from 'etcd3';
 import { SwitchyardError } from '../errors.ts';
+import { guardEtcd3Watches } from './etcd3-watch-patch.ts';
 import { checkTxnSize, type KvStore, type Leadership, type ListResult, type StoreSession, type TxnOp, type WatchEvent, type WatchHandle } from './store.ts';
 
 export interface EtcdStoreOptions {
@@ -27,6 +28,8 @@ export interface EtcdStoreOptions {
 }
 
 const PAGE = 2_000;
+
+guardEtcd3Watches();
 
 export class EtcdStore implements KvStore {
   readonly kind = 'etcd' as const;

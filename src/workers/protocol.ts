@@ -45,6 +45,10 @@ export interface WorkerSettings {
   readonly metricsIntervalMs: number;
   /** SY_DEBUG_WORKER_HEADER=1: answers carry `x-switchyard-worker: <id>`. */
   readonly debugHeader: boolean;
+  /** rateLimit buckets every thread shares (middlewares/token-table.ts), allocated once by the main thread. */
+  readonly middlewareTokens: SharedArrayBuffer;
+  /** Threads in the pool: budgets that are not shared (inFlightReq) are split by it. */
+  readonly threads: number;
 }
 
 /** A Piscina task: one accepted connection (handoff mode), or "serve until drained" (reuseport mode). */

@@ -16,6 +16,7 @@ import type { CertificateSpec } from '../runtime/snapshot.ts';
 import { SwitchyardError } from '../errors.ts';
 import type { Snapshot } from '../runtime/snapshot.ts';
 import { HandoffListener } from './handoff-listener.ts';
+import { TokenTable } from '../middlewares/token-table.ts';
 import { MetricsAggregator } from './metrics-aggregator.ts';
 import type { DispatchMode, WorkerEntryPointSettings, WorkerSettings } from './protocol.ts';
 import { WorkerPool, type WorkerInfo } from './worker-pool.ts';
@@ -108,6 +109,8 @@ export class WorkerDataPlane {
           heartbeatMs: options.heartbeatMs ?? 500,
           metricsIntervalMs: 1_000,
           debugHeader: options.debugHeader,
+          middlewareTokens: new SharedArrayBuffer(TokenTable.BYTES),
+          threads: options.threads,
         },
         onMetrics: (slot, delta) => metrics?.add(slot, delta),
         onWorkerGone: (slot) => metrics?.dropWorker(slot),

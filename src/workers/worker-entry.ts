@@ -34,6 +34,7 @@ for (const ep of settings.entryPoints) {
   });
 }
 const dataPlane = new DataPlane({
+  middlewares: { tokens: settings.middlewareTokens, threads: settings.threads },
   timeouts: settings.timeouts,
   entryPoints: entryPointSettings,
   onRequestDone: settings.accessLog ? accessLogger(logger) : undefined,

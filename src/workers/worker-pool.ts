@@ -322,8 +322,18 @@ export class WorkerPool {
     });
   }
 
+  #lastCheck = Date.now();
+
   #checkHeartbeats(): void {
     const now = Date.now();
+    // This check itself ran late: the whole process was paused (SIGSTOP, a frozen VM, a long GC),
+    // so the threads' silence says nothing about them. Give every thread a fresh start.
+    const late = now - this.#lastCheck > this.#options.hangTimeoutMs / 2;
+    this.#lastCheck = now;
+    if (late) {
+      for (const thread of this.#threads.values()) thread.lastBeat = now;
+      return;
+    }
     for (const thread of this.#threads.values()) {
       if (thread.terminating || now - thread.lastBeat < this.#options.hangTimeoutMs) continue;
       thread.terminating = true;

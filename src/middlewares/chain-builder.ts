@@ -1,0 +1,122 @@
+/**
+ * @module Builds each router's handler once per snapshot: its middlewares, outermost first,
+ * wrapped around its service. A router without middlewares gets its service handler itself (no
+ * wrapper, no extra call). Compiled middlewares and their kept state (circuit breakers, in-flight
+ * counts, auth pools, Redis clients) are reused from the previous snapshot when a middleware's
+ * options did not change; state no build uses any more is closed.
+ */
+import type { MiddlewareSpec, RouterSpec } from '../runtime/snapshot.ts';
+import type { RequestContext } from '../proxy/request-context.ts';
+import type { ServiceHandler } from '../proxy/service-handlers.ts';
+import type { UpstreamPools } from '../proxy/upstream-pools.ts';
+import { sendError } from '../proxy/error-responses.ts';
+import { writerOf } from '../proxy/request-context.ts';
+import type { Handler, Wrap, WrapContext } from './middleware.ts';
+import { middlewareDefinitions } from './registry.ts';
+import { TokenTable } from './token-table.ts';
+
+export interface ChainBuilderOptions {
+  readonly pools: UpstreamPools;
+  /** Shared with the other worker threads; a private table when absent (tests, single thread). */
+  readonly tokens?: TokenTable | undefined;
+  readonly threads?: number | undefined;
+}
+
+interface Compiled {
+  readonly fingerprint: string;
+  readonly wrap: Wrap | undefined;
+  readonly error: string | undefined;
+}
+
+export class ChainBuilder {
+  readonly #pools: UpstreamPools;
+  readonly #tokens: TokenTable;
+  readonly #threads: number;
+  #compiled = new Map<string, Compiled>();
+  #kept = new Map<string, unknown>();
+
+  constructor(options: ChainBuilderOptions) {
+    this.#pools = options.pools;
+    this.#tokens = options.tokens ?? new TokenTable();
+    this.#threads = options.threads ?? 1;
+  }
+
+  /** Returns a function giving each router its handler; call `done()` on the result when every router is built. */
+  build(middlewares: Readonly<Record<string, MiddlewareSpec>>, services: ReadonlyMap<string, ServiceHandler>): { router(spec: RouterSpec, service: ServiceHandler): ServiceHandler; done(): void } {
+    const compiled = new Map<string, Compiled>();
+    const kept = new Map<string, unknown>();
+    const compile = (name: string): Compiled => {
+      let c = compiled.get(name);
+      if (c !== undefined) return c;
+      const spec = middlewares[name];
+      const fingerprint = spec === undefined ? '' : JSON.stringify(spec);
+      const before = this.#compiled.get(name);
+      if (before !== undefined && before.fingerprint === fingerprint) c = before;
+      else if (spec === undefined) c = { fingerprint, wrap: undefined, error: `middleware ${name} is not in the snapshot` };
+      else {
+        try {
+          const definition = middlewareDefinitions[spec.type]!;
+          c = { fingerprint, wrap: definition.compile(spec.options as never, (option) => `${name}/${spec.type}/${option}`), error: undefined };
+        } catch (error) {
+          c = { fingerprint, wrap: undefined, error: (error as Error).message };
+        }
+      }
+      compiled.set(name, c);
+      return c;
+    };
+    const wrap = (name: string, next: Handler, stack: readonly string[]): Handler => {
+      if (stack.includes(name)) return refuse(`middleware ${name} contains itself`);
+      const c = compile(name);
+      if (c.wrap === undefined) return refuse(c.error ?? 'invalid middleware');
+      const provider = name.slice(name.lastIndexOf('@') + 1);
+      const qualify = (ref: string) => (ref.includes('@') ? ref : `${ref}@${provider}`);
+      const context: WrapContext = {
+        name,
+        fingerprint: c.fingerprint,
+        service: (ref) => services.get(qualify(ref)) ?? unavailable(qualify(ref)),
+        middleware: (ref, inner) => wrap(qualify(ref), inner, [...stack, name]),
+        keep: <T>(part: string, create: () => T): T => {
+          const id = `${name}\n${c.fingerprint}\n${part}`;
+          if (kept.has(id)) return kept.get(id) as T;
+          const value = this.#kept.has(id) ? (this.#kept.get(id) as T) : create();
+          kept.set(id, value);
+          return value;
+        },
+        pools: this.#pools,
+        tokens: this.#tokens,
+        threads: this.#threads,
+      };
+      return c.wrap(next, context);
+    };
+    return {
+      router: (spec, service) => {
+        if (spec.middlewares.length === 0) return service;
+        let handler: Handler = (ctx) => service.handle(ctx);
+        for (let i = spec.middlewares.length - 1; i >= 0; i--) handler = wrap(spec.middlewares[i]!, handler, []);
+        return { name: service.name, available: () => service.available(), handle: handler };
+      },
+      done: () => {
+        for (const [id, value] of this.#kept) {
+          if (!kept.has(id) && value !== null && typeof value === 'object' && 'close' in value && typeof value.close === 'function') {
+            try {
+              void (value.close as () => unknown)();
+            } catch {
+              // Closing old state is best effort.
+            }
+          }
+        }
+        this.#compiled = compiled;
+        this.#kept = kept;
+      },
+    };
+  }
+}
+
+/** A middleware the control plane accepted but this thread could not build: refuse, never skip it. */
+function refuse(reason: string): Handler {
+  return (ctx: RequestContext) => sendError(writerOf(ctx), 500, `Internal Server Error: ${reason}`);
+}
+
+function unavailable(name: string): ServiceHandler {
+  return { name, available: () => false, handle: (ctx) => sendError(writerOf(ctx), 503, 'no available server') };
+}
