@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { ApiServer } from '../api/api-server.ts';
 import type { StaticConfig } from '../config/static-schema.ts';
 import { SwitchyardError } from '../errors.ts';
-import { parseListenAddress } from '../proxy/entry-point.ts';
+import { listenOrExplain, parseListenAddress } from '../proxy/entry-point.ts';
 import { HealthMonitor } from '../proxy/health-monitor.ts';
 import { IpMatcher } from '../proxy/ip-matcher.ts';
 import { FileProvider } from '../providers/file.ts';
@@ -238,13 +238,4 @@ function redirectionOf(config: StaticConfig, ep: StaticConfig['entryPoints'][str
     throw new SwitchyardError('SY_STATIC_CONFIG', `redirects to entry point "${redirection.to}", which is not defined`, `--entryPoints.${name}.http.redirections.entryPoint.to`);
   }
   return { scheme: redirection.scheme, port: parseListenAddress(target.address).port, permanent: redirection.permanent };
-}
-
-async function listenOrExplain<T>(listen: () => Promise<T>, name: string, address: string): Promise<T> {
-  try {
-    return await listen();
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    throw new SwitchyardError('SY_LISTEN', `entry point ${name} cannot listen on ${address}: ${code ?? (error as Error).message}`, `--entryPoints.${name}.address`, { cause: error });
-  }
 }

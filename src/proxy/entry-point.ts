@@ -10,6 +10,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import type { DataPlane } from './data-plane.ts';
+import { SwitchyardError } from '../errors.ts';
 import type { TlsState } from '../tls/tls-state.ts';
 import { sniffProtocol } from './protocol-sniffer.ts';
 
@@ -196,4 +197,14 @@ export function parseListenAddress(address: string): { host: string | undefined;
   let host = address.slice(0, colon);
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   return { host: host === '' ? undefined : host, port: Number(address.slice(colon + 1).replace(/\/(tcp|udp)$/, '')) };
+}
+
+/** Runs a listen; a failure becomes an error naming the entry point's address flag. */
+export async function listenOrExplain<T>(listen: () => Promise<T>, name: string, address: string): Promise<T> {
+  try {
+    return await listen();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new SwitchyardError('SY_LISTEN', `entry point ${name} cannot listen on ${address}: ${code ?? (error as Error).message}`, `--entryPoints.${name}.address`, { cause: error });
+  }
 }

@@ -12,9 +12,9 @@
  * req/s, because Piscina gives each connection to the thread with the fewest open ones.
  */
 import type { Logger } from 'pino';
-import type { CertificateSpec } from '../runtime/snapshot.ts';
+import type { CertificateSpec, Snapshot } from '../runtime/snapshot.ts';
+import { listenOrExplain } from '../proxy/entry-point.ts';
 import { SwitchyardError } from '../errors.ts';
-import type { Snapshot } from '../runtime/snapshot.ts';
 import { HandoffListener } from './handoff-listener.ts';
 import { TokenTable } from '../middlewares/token-table.ts';
 import { MetricsAggregator } from './metrics-aggregator.ts';
@@ -171,14 +171,5 @@ export class WorkerDataPlane {
       if (spec.kind !== 'loadBalancer') continue;
       for (const server of spec.servers) yield { service, url: server.url, up: this.#servers.get(`${service}\n${server.url}`) ?? true };
     }
-  }
-}
-
-async function listenOrExplain<T>(listen: () => Promise<T>, name: string, address: string): Promise<T> {
-  try {
-    return await listen();
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    throw new SwitchyardError('SY_LISTEN', `entry point ${name} cannot listen on ${address}: ${code ?? (error as Error).message}`, `--entryPoints.${name}.address`, { cause: error });
   }
 }
