@@ -6,6 +6,7 @@
 import { StaticConfigError, SwitchyardError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { checkCommand } from './check.ts';
+import { importCommand } from './import.ts';
 import { runCommand } from './run.ts';
 import { statusCommand } from './status.ts';
 
@@ -15,6 +16,10 @@ usage:
   switchyard run    [--configFile=switchyard.yaml] [static flags…]   run a node
   switchyard check  [--configFile=…] [provider flags…]               validate the dynamic configuration; exit 1 on any problem
   switchyard status [--configFile=…] [store flags…] [--json]         the cluster: nodes, applied revisions, ACME leader
+  switchyard import haproxy <haproxy.cfg> [store flags…] [--dry-run] [--watch] [--name=<import>]
+                                                                     translate an HAProxy config into keys and write them
+                                                                     (--dry-run: print them as JSON); exit 3 if anything has
+                                                                     no faithful translation (listed on stderr)
   switchyard version
 
 Static flags use Traefik's names (--entryPoints.web.address=:80, --providers.file.filename=…);
@@ -29,6 +34,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return checkCommand(rest);
     case 'status':
       return statusCommand(rest);
+    case 'import':
+      return importCommand(rest);
     case 'version':
     case '--version':
       process.stdout.write(`${VERSION}\n`);

@@ -1,0 +1,66 @@
+/**
+ * @module A parsed haproxy.cfg → Traefik-layout keys under the rootKey, the entry points they
+ * need, and findings. Pure apart from looking at certificate paths: the same file gives the same
+ * keys. Order of work: userlists, then every backend (services), then every frontend and listen
+ * (entry points and routers, which reference the services), then a sweep that reports whatever
+ * no part of the translation read.
+ */
+import { reportUnconsumed } from './directive-table.ts';
+import { EntryPointRegistry, type EntryPointSpec } from './entry-points.ts';
+import { Findings, type Finding } from './findings.ts';
+import { translateFrontend } from './frontend-routers.ts';
+import { KeyBuilder } from './key-builder.ts';
+import { translateBackend } from './backend-service.ts';
+import type { Directive, HaproxyConfig } from './parse-config.ts';
+import { ProxyView } from './proxy-view.ts';
+import { TranslationContext } from './translation-context.ts';
+import { readUserlist, type Userlist } from './userlists.ts';
+
+export interface TranslateOptions {
+  readonly rootKey: string;
+  /** Names the import (its manifest, its empty 503 service, its serversTransports). */
+  readonly importName: string;
+}
+
+export interface ImportResult {
+  /** Every key with its value, sorted by key. */
+  readonly keys: ReadonlyMap<string, string>;
+  readonly entryPoints: readonly EntryPointSpec[];
+  readonly findings: readonly Finding[];
+  readonly counts: { readonly routers: number; readonly services: number; readonly middlewares: number };
+}
+
+export function translateHaproxy(config: HaproxyConfig, options: TranslateOptions): ImportResult {
+  const findings = new Findings();
+  const consumed = new Set<Directive>();
+  const keys = new KeyBuilder(options.rootKey);
+  for (const notice of config.notices) findings.add('notice', '', { line: notice.line, words: [] }, notice.message);
+
+  const views = config.sections.map((section) => new ProxyView(section, consumed));
+  const global = views.find((v) => v.section.kind === 'global');
+  const crtBase = global?.setting('crt-base')?.words[1];
+
+  const userlists = new Map<string, Userlist>();
+  for (const view of views.filter((v) => v.section.kind === 'userlist')) userlists.set(view.name, readUserlist(view, findings));
+
+  const backends = new Map(views.filter((v) => v.section.kind === 'backend' || v.section.kind === 'listen').map((v) => [v.name, v]));
+  const owners = new Map(views.flatMap((v) => v.section.directives.map((d) => [d, v.label] as const)));
+  const tx = new TranslationContext({ importName: options.importName, keys, findings, consumed, crtBase, userlists, backends, owners });
+  for (const view of backends.values()) {
+    const isListen = view.section.kind === 'listen';
+    // A listen section without servers is a frontend only.
+    if (isListen && !view.section.directives.some((d) => d.words[0] === 'server' || d.words[0] === 'server-template')) continue;
+    tx.services.set(view.name, translateBackend(view, tx));
+  }
+
+  const entryPoints = new EntryPointRegistry();
+  for (const view of views.filter((v) => v.section.kind === 'frontend' || v.section.kind === 'listen')) translateFrontend(view, tx, entryPoints);
+
+  reportUnconsumed(config.sections, consumed, findings);
+  return {
+    keys: keys.keys(),
+    entryPoints: entryPoints.all,
+    findings: findings.items,
+    counts: { routers: keys.count('routers'), services: keys.count('services'), middlewares: keys.count('middlewares') },
+  };
+}
