@@ -23,14 +23,17 @@ export interface AcmeCluster {
 
 export const IPS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'] as const;
 
-export async function startAcmeCluster(options: { validitySeconds?: number; validationSleepSeconds?: number; extraFlags?: string[] } = {}): Promise<AcmeCluster> {
+export async function startAcmeCluster(options: { validitySeconds?: number; validationSleepSeconds?: number; extraFlags?: string[]; challenge?: 'http-01' | 'tls-alpn-01' } = {}): Promise<AcmeCluster> {
   const etcd = await startEtcd({ heartbeatMs: 100, electionMs: 1000 });
   const client = new Etcd3(etcd3Options(etcd));
   const pebble = await startPebble({
     ...(options.validitySeconds === undefined ? {} : { certificateValidityPeriodSeconds: options.validitySeconds }),
     ...(options.validationSleepSeconds === undefined ? {} : { validationSleepSeconds: options.validationSleepSeconds }),
   });
-  const [tlsPort, apiPort] = (await freePorts(2)) as [number, number];
+  const [freeTlsPort, apiPort] = (await freePorts(2)) as [number, number];
+  // TLS-ALPN-01 is validated on Pebble's TLS port: the nodes' TLS entry point must be there.
+  const alpn = options.challenge === 'tls-alpn-01';
+  const tlsPort = alpn ? pebble.tlsPort : freeTlsPort;
   const nodes: NodeProcess[] = [];
   const startNode = async (i: number) => {
     const ip = IPS[i]!;
@@ -46,7 +49,7 @@ export async function startAcmeCluster(options: { validitySeconds?: number; vali
       '--workers=1',
       `--certificatesResolvers.le.acme.caServer=${pebble.directory}`,
       '--certificatesResolvers.le.acme.email=ops@example.com',
-      '--certificatesResolvers.le.acme.httpChallenge.entryPoint=web',
+      alpn ? '--certificatesResolvers.le.acme.tlsChallenge=true' : '--certificatesResolvers.le.acme.httpChallenge.entryPoint=web',
       ...(options.extraFlags ?? []),
     ], { NODE_EXTRA_CA_CERTS: pebble.caFile, SY_ACME_RETRY_BASE_MS: '500' });
     nodes[i] = node;

@@ -22,6 +22,8 @@ export interface ResolverConfig {
   readonly keyType: 'EC256' | 'EC384' | 'RSA2048' | 'RSA4096';
   readonly renewBeforeMs: number;
   readonly publishToRootKey: boolean;
+  /** `httpChallenge` → http-01; `tlsChallenge` alone → tls-alpn-01. */
+  readonly challenge: 'http-01' | 'tls-alpn-01';
 }
 
 export interface CertificateManagerOptions {
@@ -125,11 +127,19 @@ export class CertificateManager {
     if (order.status === 'pending') {
       for (const authz of await client.getAuthorizations(order)) {
         if (authz.status === 'valid') continue;
-        const challenge = authz.challenges.find((c) => c.type === 'http-01');
-        if (challenge === undefined) throw new SwitchyardError('SY_ACME_CHALLENGE', `the CA offers no http-01 challenge for ${authz.identifier.value}`);
+        const challenge = authz.challenges.find((c) => c.type === resolver.challenge);
+        if (challenge === undefined) throw new SwitchyardError('SY_ACME_CHALLENGE', `the CA offers no ${resolver.challenge} challenge for ${authz.identifier.value}`);
         const keyAuthorization = await client.getChallengeKeyAuthorization(challenge);
-        const tokenKey = this.#keys.http01(challenge.token);
-        await this.#put(tokenKey, keyAuthorization);
+        let tokenKey: string;
+        if (resolver.challenge === 'http-01') {
+          tokenKey = this.#keys.http01(challenge.token);
+          await this.#put(tokenKey, keyAuthorization);
+        } else {
+          // RFC 8737: a self-signed certificate for the name carrying the key authorization's digest.
+          const [alpnKey, alpnCert] = await acme.crypto.createAlpnCertificate(authz, keyAuthorization, await acme.crypto.createPrivateEcdsaKey('P-256'));
+          tokenKey = this.#keys.tlsAlpn01(authz.identifier.value.toLowerCase());
+          await this.#put(tokenKey, JSON.stringify({ certPem: alpnCert.toString(), keyPem: this.#o.secret.seal(alpnKey.toString()) }));
+        }
         // Every node learns the token through its watch within milliseconds; give it a moment.
         await new Promise((r) => setTimeout(r, 250));
         try {

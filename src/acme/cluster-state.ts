@@ -26,6 +26,7 @@ export class ClusterState {
   #entries: ReadonlyMap<string, string> = new Map();
   #certificates: ClusterCertificate[] = [];
   #challenges = new Map<string, string>();
+  #alpnChallenges = new Map<string, { certPem: string; keyPem: string }>();
   #ticketKeys: StoredTicketKeys | undefined;
   #openTicketKeys: string | undefined;
   readonly #listeners = new Set<() => void>();
@@ -41,6 +42,7 @@ export class ClusterState {
     this.#entries = new Map(update.entries);
     const certificates: ClusterCertificate[] = [];
     const challenges = new Map<string, string>();
+    const alpnChallenges = new Map<string, { certPem: string; keyPem: string }>();
     this.#ticketKeys = undefined;
     this.#openTicketKeys = undefined;
     const tickets = this.#entries.get(this.#keys.ticketKeys);
@@ -54,6 +56,14 @@ export class ClusterState {
     }
     for (const [key, value] of this.#entries) {
       if (key.startsWith(this.#keys.http01Prefix)) challenges.set(key.slice(this.#keys.http01Prefix.length), value);
+      else if (key.startsWith(this.#keys.tlsAlpn01Prefix)) {
+        try {
+          const pair = JSON.parse(value) as { certPem: string; keyPem: string };
+          alpnChallenges.set(key.slice(this.#keys.tlsAlpn01Prefix.length), { certPem: pair.certPem, keyPem: this.#secret.open(pair.keyPem, key) });
+        } catch (error) {
+          this.#logger.error({ key, error: (error as Error).message }, 'cannot use a TLS-ALPN-01 challenge from the store');
+        }
+      }
       else if (key.startsWith(this.#keys.certificatesPrefix)) {
         try {
           const stored = JSON.parse(value) as StoredCertificate;
@@ -76,6 +86,7 @@ export class ClusterState {
     }
     this.#certificates = certificates;
     this.#challenges = challenges;
+    this.#alpnChallenges = alpnChallenges;
     for (const listener of this.#listeners) listener();
   };
 
@@ -100,6 +111,11 @@ export class ClusterState {
   /** When the leader last rotated them (ms), or undefined when there are none. */
   get ticketKeysRotatedAt(): number | undefined {
     return this.#ticketKeys === undefined ? undefined : Date.parse(this.#ticketKeys.rotatedAt);
+  }
+
+  /** domain → challenge certificate for TLS-ALPN-01 validations. */
+  get alpnChallenges(): ReadonlyMap<string, { readonly certPem: string; readonly keyPem: string }> {
+    return this.#alpnChallenges;
   }
 
   certificate(certId: string): ClusterCertificate | undefined {

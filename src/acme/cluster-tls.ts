@@ -40,14 +40,14 @@ export class ClusterTls {
     this.#provider = new StoreProvider({ name: options.store.kind, store: options.store, rootKey: config.cluster.stateKey, logger: logger.child({ scope: 'cluster-state' }), explain: options.explain });
     // Registry records share the prefix and change often; only certificates and challenges matter here.
     this.state.onChange(() => {
-      const fingerprint = JSON.stringify([this.state.certificates.map((c) => [c.id, c.notAfter, c.obtainedAt]), [...this.state.challenges], this.state.ticketKeys]);
+      const fingerprint = JSON.stringify([this.state.certificates.map((c) => [c.id, c.notAfter, c.obtainedAt]), [...this.state.challenges], [...this.state.alpnChallenges.keys()], this.state.ticketKeys]);
       if (fingerprint === this.#fingerprint) return;
       this.#fingerprint = fingerprint;
       options.onChange();
     });
     const resolvers = new Map<string, ResolverConfig>();
     for (const [name, { acme }] of Object.entries(config.certificatesResolvers)) {
-      resolvers.set(name, { name, email: acme.email, caServer: acme.caServer, keyType: acme.keyType, renewBeforeMs: acme.renewBefore, publishToRootKey: acme.publishToRootKey });
+      resolvers.set(name, { name, email: acme.email, caServer: acme.caServer, keyType: acme.keyType, renewBeforeMs: acme.renewBefore, publishToRootKey: acme.publishToRootKey, challenge: acme.httpChallenge === undefined && acme.tlsChallenge === true ? 'tls-alpn-01' : 'http-01' });
     }
     // Every node campaigns: the leader rotates the shared session-ticket keys, and orders
     // certificates when resolvers are configured.
@@ -70,8 +70,9 @@ export class ClusterTls {
   }
 
   /** What the snapshot carries: every issued certificate and the pending challenge answers. */
-  snapshotPart(): { certificates: CertificateSpec[]; challenges: Record<string, string>; ticketKeys: string | undefined } {
+  snapshotPart(): { certificates: CertificateSpec[]; challenges: Record<string, string>; alpnChallenges: Record<string, { certPem: string; keyPem: string }>; ticketKeys: string | undefined } {
     return {
+      alpnChallenges: Object.fromEntries(this.state.alpnChallenges),
       ticketKeys: this.state.ticketKeys,
       certificates: this.state.certificates.map((c) => ({ id: c.id, certPem: c.certPem, keyPem: c.keyPem })),
       challenges: Object.fromEntries(this.state.challenges),

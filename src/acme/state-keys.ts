@@ -13,6 +13,8 @@ export interface StateKeys {
   certificate(certId: string): string;
   http01Prefix: string;
   http01(token: string): string;
+  tlsAlpn01Prefix: string;
+  tlsAlpn01(domain: string): string;
   status(certId: string): string;
   /** Session-ticket keys every node uses, rotated by the leader. */
   readonly ticketKeys: string;
@@ -28,6 +30,8 @@ export function stateKeys(stateKey: string): StateKeys {
     certificate: (certId) => `${stateKey}/certificates/${certId}`,
     http01Prefix: `${stateKey}/challenges/http-01/`,
     http01: (token) => `${stateKey}/challenges/http-01/${token}`,
+    tlsAlpn01Prefix: `${stateKey}/challenges/tls-alpn-01/`,
+    tlsAlpn01: (domain) => `${stateKey}/challenges/tls-alpn-01/${domain}`,
     status: (certId) => `${stateKey}/acme/status/${certId}`,
     ticketKeys: `${stateKey}/tls/ticket-keys`,
   };

@@ -13,6 +13,7 @@ import type { DataPlane } from './data-plane.ts';
 import { SwitchyardError } from '../errors.ts';
 import type { TlsState } from '../tls/tls-state.ts';
 import { sniffProtocol } from './protocol-sniffer.ts';
+import { readClientHello } from '../tls/client-hello.ts';
 
 /** What serves the requests: a DataPlane, or a wrapper around one (metrics in the worker threads). */
 export type RequestSink = Pick<DataPlane, 'handleRequest' | 'handleUpgrade'>;
@@ -35,6 +36,7 @@ export interface EntryPointOptions {
 }
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+const ACME_TLS_ALPN = 'acme-tls/1';
 
 export class EntryPoint {
   readonly name: string;
@@ -129,16 +131,28 @@ export class EntryPoint {
       socket.resume();
       return;
     }
-    sniffProtocol(socket, (stream) => this.#terminateTls(socket, stream, tls), (plain) => this.#server.emit('connection', plain));
+    sniffProtocol(socket, (stream, first) => this.#terminateTls(socket, stream, tls, first), (plain) => this.#server.emit('connection', plain));
   }
 
   /**
    * The TLS socket is made here rather than by a tls.Server, so that it can carry the client's
    * address (a TLS socket over a JS stream has none of its own) before HTTP sees it.
    */
-  #terminateTls(raw: Socket, stream: Duplex, tls: TlsState): void {
+  #terminateTls(raw: Socket, stream: Duplex, tls: TlsState, first: Buffer): void {
     this.#rawTls.add(raw);
     raw.once('close', () => this.#rawTls.delete(raw));
+    // A TLS-ALPN-01 validation (RFC 8737): the CA offers only acme-tls/1 and must see the challenge
+    // certificate for the name; the connection ends after the handshake.
+    const hello = readClientHello(first);
+    if (hello?.alpn.includes(ACME_TLS_ALPN) === true && hello.serverName !== undefined) {
+      const context = tls.alpnChallenge(hello.serverName);
+      if (context !== undefined) {
+        const challenge = new TLSSocket(stream, { isServer: true, secureContext: context, ALPNProtocols: [ACME_TLS_ALPN] });
+        challenge.on('error', () => challenge.destroy());
+        challenge.once('secure', () => challenge.end());
+        return;
+      }
+    }
     const secure = new TLSSocket(stream, {
       isServer: true,
       secureContext: tls.defaultContext,

@@ -10,11 +10,11 @@ import { Duplex } from 'node:stream';
 
 const TLS_HANDSHAKE = 0x16;
 
-export function sniffProtocol(socket: Socket, onTls: (stream: Duplex) => void, onPlain: (socket: Socket) => void): void {
+export function sniffProtocol(socket: Socket, onTls: (stream: Duplex, first: Buffer) => void, onPlain: (socket: Socket) => void): void {
   socket.once('data', (first: Buffer) => {
     socket.pause();
     if (first[0] === TLS_HANDSHAKE) {
-      onTls(replaying(socket, first));
+      onTls(replaying(socket, first), first);
     } else {
       socket.unshift(first);
       onPlain(socket);

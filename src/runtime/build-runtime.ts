@@ -64,7 +64,7 @@ export interface BuildInput {
   /** `certFile`/`keyFile` values are PEM or a path on the node: the caller reads paths (I/O stays out of here). */
   readonly readPem?: ((valueOrPath: string, key: string) => string) | undefined;
   /** Certificates and challenge answers from the cluster (ACME), added to the snapshot. */
-  readonly cluster?: { readonly certificates: readonly CertificateSpec[]; readonly challenges: Readonly<Record<string, string>>; readonly ticketKeys?: string | undefined } | undefined;
+  readonly cluster?: { readonly certificates: readonly CertificateSpec[]; readonly challenges: Readonly<Record<string, string>>; readonly alpnChallenges?: Readonly<Record<string, { readonly certPem: string; readonly keyPem: string }>>; readonly ticketKeys?: string | undefined } | undefined;
 }
 
 export interface BuildOutput {
@@ -271,7 +271,7 @@ function tlsSpec(input: BuildInput, problems: ProblemData[]): TlsSpec {
     }
   }
   if (input.cluster !== undefined) certificates.push(...input.cluster.certificates);
-  return { certificates, defaultCertificate, options, challenges: input.cluster?.challenges ?? {}, ticketKeys: input.cluster?.ticketKeys };
+  return { certificates, defaultCertificate, options, challenges: input.cluster?.challenges ?? {}, alpnChallenges: input.cluster?.alpnChallenges ?? {}, ticketKeys: input.cluster?.ticketKeys };
 }
 
 function objectInfo(name: string, provider: string, decoded: Decoded<unknown>): ServiceInfo {

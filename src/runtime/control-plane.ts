@@ -31,7 +31,7 @@ export interface ControlPlaneOptions {
   readonly logger: Logger;
   readonly onSnapshot: (snapshot: Snapshot, view: RuntimeView) => void;
   /** Certificates and challenge answers from the cluster's ACME state, when the node has a store. */
-  readonly cluster?: (() => { readonly certificates: readonly CertificateSpec[]; readonly challenges: Readonly<Record<string, string>>; readonly ticketKeys?: string | undefined }) | undefined;
+  readonly cluster?: (() => { readonly certificates: readonly CertificateSpec[]; readonly challenges: Readonly<Record<string, string>>; readonly alpnChallenges?: Readonly<Record<string, { readonly certPem: string; readonly keyPem: string }>>; readonly ticketKeys?: string | undefined }) | undefined;
 }
 
 export class ControlPlane {

@@ -23,6 +23,8 @@ export interface TlsSpec {
   readonly options: TlsOptionsSpec;
   /** token → key authorization for `/.well-known/acme-challenge/<token>`. */
   readonly challenges: Readonly<Record<string, string>>;
+  /** domain → the TLS-ALPN-01 challenge certificate (RFC 8737) while its validation is pending. */
+  readonly alpnChallenges: Readonly<Record<string, { readonly certPem: string; readonly keyPem: string }>>;
   /** Session-ticket keys shared by the cluster (48 bytes, base64), so a client resumes on any node. */
   readonly ticketKeys: string | undefined;
 }
@@ -47,6 +49,7 @@ export const EMPTY_TLS: TlsSpec = Object.freeze({
   defaultCertificate: undefined,
   options: { minVersion: undefined, maxVersion: undefined, cipherSuites: undefined, curvePreferences: undefined, alpnProtocols: undefined, sniStrict: false },
   challenges: {},
+  alpnChallenges: {},
   ticketKeys: undefined,
 });
 

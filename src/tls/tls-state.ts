@@ -27,6 +27,7 @@ export class TlsState {
 
   readonly #localTicketKeys: Buffer | undefined;
   #ticketKeys: Buffer | undefined;
+  #alpnChallenges = new Map<string, SecureContext>();
 
   /**
    * `ticketKeys`: this node's own session-ticket keys (48 bytes), shared by its worker threads and
@@ -44,12 +45,18 @@ export class TlsState {
     this.#index = new CertificateIndex(spec.certificates, options, this.#contexts);
     this.#sniStrict = spec.options.sniStrict;
     this.#alpn = spec.options.alpnProtocols !== undefined && spec.options.alpnProtocols.length > 0 ? spec.options.alpnProtocols.filter((p) => p !== 'h2') : ['http/1.1'];
+    this.#alpnChallenges = new Map(Object.entries(spec.alpnChallenges).map(([domain, c]) => [domain, createSecureContext({ cert: c.certPem, key: c.keyPem })]));
     this.#ticketKeys = spec.ticketKeys === undefined ? this.#localTicketKeys : Buffer.from(spec.ticketKeys, 'base64');
     const fallback = spec.defaultCertificate ?? this.#generated;
     if (fallback !== undefined) this.#setFallback(fallback, options);
     if (this.#ticketKeys !== undefined) {
       for (const cert of this.#index.all) setTicketKeys(cert.context, this.#ticketKeys);
     }
+  }
+
+  /** The TLS-ALPN-01 challenge certificate for a name, while a validation is pending. */
+  alpnChallenge(serverName: string): SecureContext | undefined {
+    return this.#alpnChallenges.get(serverName);
   }
 
   get index(): CertificateIndex {
