@@ -116,3 +116,22 @@ test('entry-point redirection sends plain requests to the TLS entry point, Traef
   await post.body.dump();
   assert.equal(post.statusCode, 308);
 });
+
+test('TLS options: maxVersion and Go cipher-suite names apply to TLS 1.2 connections', async () => {
+  await node.writeConfig(`${config()}
+  options:
+    default:
+      maxVersion: VersionTLS12
+      cipherSuites:
+        - TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+`);
+  const cipher = await new Promise<{ name: string; version: string }>((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port: node.web, servername: 'secure.test', rejectUnauthorized: false }, () => {
+      resolve({ name: socket.getCipher().name, version: socket.getProtocol() ?? '' });
+      socket.end();
+    });
+    socket.on('error', reject);
+  });
+  assert.equal(cipher.version, 'TLSv1.2');
+  assert.equal(cipher.name, 'ECDHE-ECDSA-AES128-GCM-SHA256');
+});
