@@ -8,9 +8,9 @@
  * all are unknown is disabled alone, with an error naming the key at fault.
  */
 import type { DecodeResult, Decoded, Router, Service, Middleware, StickyCookie } from '../config/dynamic.ts';
-import type { ProblemData } from '../errors.ts';
-import { compileRouteTable } from '../rules/route-table.ts';
-import type { RuleCache } from '../rules/rule-cache.ts';
+import { RuleCache } from '../rules/rule-cache.ts';
+import { UnicodeTables } from '../rules/unicode-tables.ts';
+import { RuleError, type ProblemData } from '../errors.ts';
 import { middlewareTypes } from '../middlewares/registry.ts';
 import { checkMiddleware, middlewareReferences } from '../middlewares/check-middleware.ts';
 import { createHash } from 'node:crypto';
@@ -196,9 +196,20 @@ export function buildRuntime(input: BuildInput): BuildOutput {
     });
   }
 
-  const { errors } = compileRouteTable(routeCandidates.map((c) => ({ name: c.name, rule: c.rule, syntax: c.syntax, priority: c.priority, target: c.target })), input.ruleCache);
-  input.ruleCache?.sweep();
-  const ruleErrors = new Map(errors.map((e) => [e.name, e.error]));
+  // Only the rules' errors are needed here (the data planes build the tables): compile each rule,
+  // through the cache, without ordering or indexing ten thousand routes for nothing.
+  const ruleErrors = new Map<string, RuleError>();
+  const tables = new UnicodeTables();
+  const cache = input.ruleCache ?? new RuleCache();
+  for (const c of routeCandidates) {
+    try {
+      cache.compile(c.rule, c.syntax, tables);
+    } catch (error) {
+      if (!(error instanceof RuleError)) throw error;
+      ruleErrors.set(c.name, error);
+    }
+  }
+  cache.sweep();
   const entryPoints: Record<string, { routers: RouterSpec[] }> = {};
   for (const ep of input.entryPoints) entryPoints[ep] = { routers: [] };
   const usedServices = new Set<string>();

@@ -66,7 +66,9 @@ export interface HealthVerdict {
 export type DownMessage =
   /** First message: the worker serves nothing before it has this. `id` is its slot number. */
   | { readonly type: 'state'; readonly id: number; readonly snapshot: Snapshot; readonly health: readonly HealthVerdict[] }
-  | { readonly type: 'snapshot'; readonly snapshot: Snapshot }
+  /** The snapshot as JSON text: serialized once for every thread (a string is copied, not walked),
+   * where structured cloning a 10,000-router snapshot per thread cost ~35 ms each (bench/scale.ts). */
+  | { readonly type: 'snapshot'; readonly json: string }
   | { readonly type: 'health'; readonly verdict: HealthVerdict }
   /** Send a metrics delta now, tagged with `request`. */
   | { readonly type: 'flush'; readonly request: number }

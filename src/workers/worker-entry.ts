@@ -21,6 +21,7 @@ import { EntryPoint, socketClosed } from '../proxy/entry-point.ts';
 import { IpMatcher } from '../proxy/ip-matcher.ts';
 import type { EntryPointSettings } from '../proxy/request-context.ts';
 import type { DownMessage, UpMessage, WorkerSettings, WorkerTask } from './protocol.ts';
+import type { Snapshot } from '../runtime/snapshot.ts';
 import { RequestMetrics } from './request-metrics.ts';
 
 const settings = workerData as WorkerSettings;
@@ -88,7 +89,7 @@ async function drain(graceMs: number): Promise<void> {
 function onMessage(message: DownMessage): void {
   switch (message.type) {
     case 'snapshot':
-      dataPlane.apply(message.snapshot);
+      dataPlane.apply(JSON.parse(message.json) as Snapshot);
       send({ type: 'applied', revision: dataPlane.revision });
       return;
     case 'health':

@@ -142,7 +142,7 @@ export class WorkerPool {
 
   apply(snapshot: Snapshot): void {
     this.#snapshot = snapshot;
-    this.#broadcast({ type: 'snapshot', snapshot });
+    this.#broadcast({ type: 'snapshot', json: JSON.stringify(snapshot) });
   }
 
   setServerHealth(service: string, url: string, healthy: boolean): void {
