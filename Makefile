@@ -16,7 +16,7 @@ export PATH := $(dir $(NODE)):$(PATH)
 SYSTEM_PACKAGES := etcd-server etcd-client pebble redis-server haproxy nginx-light wrk
 NODE_FLAGS := --enable-experimental-regexp-engine
 
-.PHONY: setup runtime deps system-packages run test test-unit test-integration typecheck bench clean
+.PHONY: setup runtime deps system-packages run demo test test-unit test-integration typecheck bench clean
 
 setup: runtime deps
 
@@ -45,6 +45,10 @@ system-packages:
 
 run: setup
 	bin/switchyard run --configFile=examples/switchyard.yaml
+
+# A real etcd, three nodes and two upstreams on this machine; stops everything it started.
+demo: setup system-packages
+	deploy/scripts/demo.sh
 
 typecheck: deps
 	node_modules/.bin/tsc -p tsconfig.json
