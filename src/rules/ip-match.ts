@@ -8,7 +8,7 @@ import type { RuleArgument } from './ast.ts';
 
 export type IpAddress = { readonly v4: true; readonly value: number } | { readonly v4: false; readonly value: bigint };
 
-interface Network {
+export interface Network {
   readonly v4: boolean;
   /** The network address, already masked. */
   readonly base: number | bigint;
@@ -33,7 +33,7 @@ function parseNetworkArgument(arg: RuleArgument): Network {
 }
 
 /** An address is a network of one; `a/n` follows Go's ParseCIDR, including its v4-mapped quirk. */
-function parseNetwork(text: string): Network | undefined {
+export function parseNetwork(text: string): Network | undefined {
   const slash = text.indexOf('/');
   if (slash < 0) {
     const address = parseAddress(text);
@@ -61,7 +61,7 @@ function v4Network(value: number, prefix: number): Network {
   return { v4: true, base: (value & mask32(prefix)) >>> 0, prefix };
 }
 
-function contains(network: Network, address: IpAddress): boolean {
+export function contains(network: Network, address: IpAddress): boolean {
   if (network.v4 !== address.v4) return false;
   if (address.v4) return ((address.value & mask32(network.prefix)) >>> 0) === network.base;
   return (address.value & mask128(network.prefix)) === network.base;
