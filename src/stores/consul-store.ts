@@ -12,6 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SwitchyardError } from '../errors.ts';
 import { ConsulHttp, ConsulStatusError, kvPath, type ConsulHttpOptions } from './consul-http.ts';
+import { SessionLiveness } from './session-liveness.ts';
 import { checkTxnSize, type KvStore, type Leadership, type ListResult, type StoreSession, type TxnOp, type WatchEvent, type WatchHandle } from './store.ts';
 
 interface KvPair {
@@ -218,36 +219,30 @@ export class ConsulStore implements KvStore {
 class ConsulSession implements StoreSession {
   readonly id: string;
   readonly #http: ConsulHttp;
-  readonly #lost = new AbortController();
-  readonly #timer: NodeJS.Timeout;
+  readonly #liveness: SessionLiveness;
 
   constructor(http: ConsulHttp, id: string, ttlMs: number) {
     this.#http = http;
     this.id = id;
-    let lastSuccess = Date.now();
     let renewing = false;
-    this.#timer = setInterval(() => {
-      if (Date.now() - lastSuccess > ttlMs - Math.min(2_000, ttlMs / 4)) {
-        this.#lost.abort(new Error('no session renewal succeeded within the TTL'));
-        return;
-      }
-      if (renewing || Date.now() - lastSuccess < ttlMs / 2) return;
+    // Renewed every TTL/2, as Consul's own Go helper does.
+    const renew = () => {
+      if (renewing || this.#liveness.sinceSuccessMs < ttlMs / 2) return;
       renewing = true;
       http
         .call('PUT', `/v1/session/renew/${id}`)
         .then((res) => {
-          if (res.status === 200) lastSuccess = Date.now();
-          else if (res.status === 404) this.#lost.abort(new Error('Consul says the session no longer exists'));
+          if (res.status === 200) this.#liveness.renewed();
+          else if (res.status === 404) this.#liveness.lose(new Error('Consul says the session no longer exists'));
         })
         .catch(() => {})
         .finally(() => (renewing = false));
-    }, 250);
-    this.#timer.unref();
-    this.#lost.signal.addEventListener('abort', () => clearInterval(this.#timer), { once: true });
+    };
+    this.#liveness = new SessionLiveness(ttlMs, 2_000, 'no session renewal succeeded within the TTL', renew);
   }
 
   get lost(): AbortSignal {
-    return this.#lost.signal;
+    return this.#liveness.signal;
   }
 
   async put(key: string, value: string): Promise<void> {
@@ -256,8 +251,7 @@ class ConsulSession implements StoreSession {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#timer);
-    if (!this.#lost.signal.aborted) this.#lost.abort(new Error('session closed'));
+    this.#liveness.lose(new Error('session closed'));
     await this.#http.call('PUT', `/v1/session/destroy/${this.id}`).catch(() => {});
   }
 }

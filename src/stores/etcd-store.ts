@@ -15,6 +15,7 @@ import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, ret
 import { Etcd3, GRPCResourceExhastedError, isRecoverableError, KVClient, type IOptions, type Lease, type Watcher } from 'etcd3';
 import { SwitchyardError } from '../errors.ts';
 import { guardEtcd3Watches } from './etcd3-watch-patch.ts';
+import { SessionLiveness } from './session-liveness.ts';
 import { checkTxnSize, type KvStore, type Leadership, type ListResult, type StoreSession, type TxnOp, type WatchEvent, type WatchHandle } from './store.ts';
 
 export interface EtcdStoreOptions {
@@ -253,26 +254,18 @@ export class EtcdStore implements KvStore {
 class EtcdSession implements StoreSession {
   readonly id: string;
   readonly #lease: Lease;
-  readonly #lost = new AbortController();
-  readonly #timer: NodeJS.Timeout;
+  readonly #liveness: SessionLiveness;
 
   constructor(lease: Lease, id: string, ttlMs: number) {
     this.#lease = lease;
     this.id = id;
-    let lastSuccess = Date.now();
-    lease.on('keepaliveSucceeded', () => (lastSuccess = Date.now()));
-    lease.on('lost', (error) => this.#lost.abort(error));
-    // The client reports `lost` only after 2×TTL while disconnected; the store may have expired
-    // the lease at TTL already, so step down on our own once TTL minus a margin has passed.
-    this.#timer = setInterval(() => {
-      if (Date.now() - lastSuccess > ttlMs - Math.min(1_000, ttlMs / 4)) this.#lost.abort(new Error('no lease keepalive succeeded within the TTL'));
-    }, 250);
-    this.#timer.unref();
-    this.#lost.signal.addEventListener('abort', () => clearInterval(this.#timer), { once: true });
+    this.#liveness = new SessionLiveness(ttlMs, 1_000, 'no lease keepalive succeeded within the TTL');
+    lease.on('keepaliveSucceeded', () => this.#liveness.renewed());
+    lease.on('lost', (error) => this.#liveness.lose(error));
   }
 
   get lost(): AbortSignal {
-    return this.#lost.signal;
+    return this.#liveness.signal;
   }
 
   async put(key: string, value: string): Promise<void> {
@@ -280,8 +273,7 @@ class EtcdSession implements StoreSession {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#timer);
-    if (!this.#lost.signal.aborted) this.#lost.abort(new Error('session closed'));
+    this.#liveness.lose(new Error('session closed'));
     await this.#lease.revoke().catch(() => {});
   }
 }
