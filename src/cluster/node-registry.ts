@@ -36,6 +36,8 @@ export function nodesPrefix(stateKey: string): string {
 export class NodeRegistry {
   readonly #options: NodeRegistryOptions;
   #session: StoreSession | undefined;
+  /** A session that was lost and must still be ended before the next registration. */
+  #previous: StoreSession | undefined;
   #stopped = false;
   #pending: NodeJS.Timeout | undefined;
   #lastWritten = '';
@@ -72,10 +74,17 @@ export class NodeRegistry {
     this.#stopped = true;
     clearTimeout(this.#pending);
     clearTimeout(this.#retry);
-    await this.#session?.close();
+    await Promise.allSettled([this.#session?.close(), this.#previous?.close()]);
   }
 
   async #register(): Promise<void> {
+    // End a lost session for good first (on Consul it may still hold our record's key, and a new
+    // session could not acquire it until the old one expires). Done on every attempt, because when
+    // the session was lost the store was often unreachable and could not be told.
+    if (this.#previous !== undefined) {
+      await this.#previous.close().catch(() => {});
+      this.#previous = undefined;
+    }
     const session = await this.#options.store.createSession(this.#options.ttlMs);
     if (this.#stopped) return void (await session.close());
     this.#session = session;
@@ -84,9 +93,8 @@ export class NodeRegistry {
       if (this.#stopped) return;
       this.#options.logger.warn({ reason: String((session.lost.reason as Error)?.message ?? session.lost.reason) }, 'registry session lost; registering again');
       this.#session = undefined;
-      // End the old session for good (best effort): on Consul it may still hold our record's
-      // key, and a new session could not acquire it until the old one expires.
-      void session.close().finally(() => this.#scheduleRegister());
+      this.#previous = session;
+      this.#scheduleRegister();
     }, { once: true });
     await this.#write();
   }
