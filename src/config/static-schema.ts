@@ -24,6 +24,12 @@ const goBool = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
   return z.NEVER;
 });
 
+/**
+ * A section that is also a switch (`--accessLog`, `accessLog: {…}`): its own schema takes every
+ * object, so a bad option is reported by it rather than swallowed as "present".
+ */
+const sectionSwitch = z.union([goBool, z.null()]).transform((v) => v === null || v === true);
+
 /** A feature switch that Traefik also accepts as a bare flag or an empty section (`--ping`, `ping: {}`). */
 const presence = z.union([goBool, z.object({}).loose(), z.null()]).transform((v) => v === null || typeof v === 'object' || v === true);
 
@@ -34,6 +40,16 @@ const listenAddress = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}(\/
 const commaList = z.union([z.array(z.string()), z.string()]).transform((v) =>
   (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
 );
+
+/** HTTP statuses and ranges (`200`, `300-302`), as Traefik's access-log filter takes them. */
+const statusCodes = commaList.superRefine((entries, ctx) => {
+  for (const entry of entries) {
+    const m = /^(\d{3})(?:-(\d{3}))?$/.exec(entry);
+    if (m === null || Number(m[1]) < 100 || Number(m[2] ?? m[1]) > 599 || Number(m[2] ?? m[1]) < Number(m[1])) {
+      ctx.addIssue({ code: 'custom', message: `expected HTTP statuses or ranges such as 200,300-302, got ${JSON.stringify(entry)}` });
+    }
+  }
+});
 
 const integer = z.union([z.number(), z.string()]).transform((value, ctx) => {
   const n = typeof value === 'number' ? value : /^[-+]?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
@@ -143,7 +159,7 @@ export const staticConfigSchema = z
       .default({}),
     core: z.object({ defaultRuleSyntax: z.enum(['v2', 'v3']).default('v3') }).strict().default({ defaultRuleSyntax: 'v3' }),
     api: z
-      .union([z.object({ dashboard: goBool.default(true), insecure: goBool.default(false), debug: goBool.optional() }).strict(), presence])
+      .union([z.object({ dashboard: goBool.default(true), insecure: goBool.default(false), debug: goBool.optional() }).strict(), sectionSwitch])
       .optional(),
     ping: presence.optional(),
     metrics: z.object({ prometheus: presence.optional() }).strict().optional(),
@@ -151,7 +167,22 @@ export const staticConfigSchema = z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']).default('info'), format: z.enum(['json', 'common']).optional() })
       .strict()
       .default({ level: 'info' }),
-    accessLog: z.union([z.object({ filePath: z.string().optional(), format: z.enum(['json', 'common']).optional() }).strict(), presence]).optional(),
+    accessLog: z
+      .union([
+        z
+          .object({
+            filePath: z.string().optional(),
+            format: z.enum(['json', 'common']).optional(),
+            bufferingSize: integer.pipe(z.number().min(0)).optional(),
+            filters: z
+              .object({ statusCodes: statusCodes.optional(), retryAttempts: goBool.optional(), minDuration: duration.optional() })
+              .strict()
+              .optional(),
+          })
+          .strict(),
+        sectionSwitch,
+      ])
+      .optional(),
     workers: z
       .union([z.literal('auto'), integer.pipe(z.number().min(1).max(256))], { error: 'expected a number of worker threads from 1 to 256, or auto' })
       .default('auto'),

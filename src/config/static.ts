@@ -193,8 +193,22 @@ function setPath(tree: Tree, provenance: Provenance, path: string[], value: Tree
   provenance.set(path.join('.'), label);
 }
 
+/**
+ * A section that is also a switch (`accessLog`, `api`) is a union; when no branch fits, the useful
+ * complaint is the one from the branch that got furthest into the value (the section's own schema),
+ * not "expected a boolean".
+ */
+function specificIssues(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+    const depth = (branch: readonly z.core.$ZodIssue[]) => Math.max(...branch.map((i) => i.path.length));
+    const best = issue.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+    return specificIssues(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue));
+  });
+}
+
 function toStaticError(error: z.ZodError, provenance: Provenance): StaticConfigError {
-  const problems = error.issues.map((issue) => {
+  const problems = specificIssues(error.issues).map((issue) => {
     const path = issue.path.map(String);
     let label: string | undefined;
     for (let n = path.length; n > 0 && label === undefined; n--) label = provenance.get(path.slice(0, n).join('.'));

@@ -1,29 +1,182 @@
 /**
- * @module The access log: one JSON line per finished request with Traefik's field names
- * (ClientHost, RequestMethod, DownstreamStatus, Duration in nanoseconds…), so existing log
- * pipelines keep their parsers. Off by default; when off, requests carry no hook at all.
+ * @module The access log: one line per finished request, in Traefik's JSON field names
+ * (ClientHost, RequestMethod, DownstreamStatus, Duration in nanoseconds…) or in Traefik's Common
+ * Log Format, so existing log pipelines keep their parsers. Off by default; when off, requests carry
+ * no hook at all.
+ *
+ * Settings are checked once on the main thread (`accessLogSettings`, errors name the flag) and
+ * travel to the worker threads as plain data. Each thread appends to the same destination (stdout or
+ * `filePath`, opened O_APPEND, so lines from threads never interleave inside a line). The log is
+ * independent of `--log.level`: turning the node's log down at runtime does not silence it.
  */
-import type { Logger } from 'pino';
+import { pino } from 'pino';
+import type { StaticConfig } from '../config/static-schema.ts';
+import { SwitchyardError } from '../errors.ts';
 import type { RequestContext } from '../proxy/request-context.ts';
 
-export function accessLogger(logger: Logger): (ctx: RequestContext) => void {
-  const log = logger.child({ log: 'access' });
-  return (ctx) => {
-    const durationNs = Math.round((performance.now() - ctx.startedAt) * 1e6);
-    const downstream = ctx.res.headersSent ? ctx.res.statusCode : 499;
-    log.info({
-      ClientHost: ctx.clientIp,
-      RequestHost: ctx.host,
-      RequestMethod: ctx.method,
-      RequestPath: ctx.path + ctx.search,
-      RequestProtocol: `HTTP/${ctx.req.httpVersion}`,
-      EntryPointName: ctx.entryPoint,
-      RouterName: ctx.routerName,
-      ServiceName: ctx.serviceName,
-      ServiceURL: ctx.serverUrl,
-      OriginStatus: ctx.originStatus,
-      DownstreamStatus: downstream,
-      Duration: durationNs,
-    });
+export interface AccessLogSettings {
+  readonly filePath: string | undefined;
+  readonly format: 'json' | 'common';
+  /** Lines kept in memory before a write (Traefik's bufferingSize); 0 writes each line at once. */
+  readonly bufferingSize: number;
+  /** Absent: every request is logged. Present: a request is logged when any filter keeps it. */
+  readonly filters: AccessLogFilters | undefined;
+  /** Requests received by the node since it started, across threads (Traefik's RequestCount). */
+  readonly requestCount: SharedArrayBuffer;
+}
+
+export interface AccessLogFilters {
+  readonly statusCodes: readonly (readonly [number, number])[];
+  readonly retryAttempts: boolean;
+  /** Keep requests that took longer than this; 0 means no duration filter. */
+  readonly minDurationMs: number;
+}
+
+/** The node's access-log settings from `--accessLog.*`, or undefined when the access log is off. */
+export function accessLogSettings(config: StaticConfig['accessLog']): AccessLogSettings | undefined {
+  if (config === undefined || config === false) return undefined;
+  const section = typeof config === 'object' ? config : {};
+  const filters = section.filters;
+  return {
+    filePath: section.filePath,
+    format: section.format ?? 'json',
+    bufferingSize: section.bufferingSize ?? 0,
+    filters: filters === undefined
+      ? undefined
+      : {
+          statusCodes: parseStatusCodes(filters.statusCodes ?? []),
+          retryAttempts: filters.retryAttempts ?? false,
+          minDurationMs: filters.minDuration ?? 0,
+        },
+    requestCount: new SharedArrayBuffer(8),
   };
+}
+
+function parseStatusCodes(entries: readonly string[]): [number, number][] {
+  return entries.map((entry, i) => {
+    const m = /^(\d{3})(?:-(\d{3}))?$/.exec(entry);
+    const from = m === null ? NaN : Number(m[1]);
+    const to = m?.[2] === undefined ? from : Number(m[2]);
+    if (m === null || from < 100 || to > 599 || to < from) {
+      throw new SwitchyardError('SY_STATIC_CONFIG', `expected an HTTP status or a range such as 300-302, got ${JSON.stringify(entry)} (entry ${i})`, '--accessLog.filters.statusCodes');
+    }
+    return [from, to];
+  });
+}
+
+/** Traefik's keepAccessLog: with filters, a request is kept when any of them matches. */
+export function keepsRequest(filters: AccessLogFilters | undefined, status: number, retryAttempts: number, durationMs: number): boolean {
+  if (filters === undefined) return true;
+  // `--accessLog.filters` given with nothing in it filters nothing (Traefik's rule).
+  if (filters.statusCodes.length === 0 && !filters.retryAttempts && filters.minDurationMs === 0) return true;
+  for (const [from, to] of filters.statusCodes) if (status >= from && status <= to) return true;
+  if (filters.retryAttempts && retryAttempts > 0) return true;
+  return filters.minDurationMs > 0 && durationMs > filters.minDurationMs;
+}
+
+export interface AccessLogger {
+  readonly record: (ctx: RequestContext) => void;
+  /** Writes out buffered lines (drain, thread exit). */
+  flush(): void;
+}
+
+const FLUSH_INTERVAL_MS = 1_000;
+
+export function accessLogger(settings: AccessLogSettings, nodeId: string): AccessLogger {
+  const destination = pino.destination({ dest: settings.filePath ?? 1, append: true, mkdir: true, sync: false });
+  const counter = new BigInt64Array(settings.requestCount);
+  const buffer: string[] = [];
+  const write = (): void => {
+    if (buffer.length === 0) return;
+    destination.write(buffer.join(''));
+    buffer.length = 0;
+  };
+  // A buffered line never waits longer than this, however quiet the node is.
+  const timer = settings.bufferingSize > 0 ? setInterval(write, FLUSH_INTERVAL_MS).unref() : undefined;
+  const format = settings.format === 'common' ? commonLine : jsonLine;
+  return {
+    record(ctx) {
+      const count = Atomics.add(counter, 0, 1n) + 1n;
+      const durationMs = performance.now() - ctx.startedAt;
+      const status = ctx.res.headersSent ? ctx.res.statusCode : 499;
+      if (!keepsRequest(settings.filters, status, ctx.retryAttempts ?? 0, durationMs)) return;
+      const line = format(ctx, status, durationMs, count, nodeId);
+      if (timer === undefined) destination.write(line);
+      else if (buffer.push(line) >= settings.bufferingSize) write();
+    },
+    flush() {
+      write();
+      clearInterval(timer);
+      try {
+        destination.flushSync();
+      } catch {
+        // Not yet open, or stdout gone: nothing more can be written anyway.
+      }
+    },
+  };
+}
+
+function header(ctx: RequestContext, lowerName: string): string | undefined {
+  const raw = ctx.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === lowerName.length && raw[i]!.toLowerCase() === lowerName) return raw[i + 1];
+  return undefined;
+}
+
+function jsonLine(ctx: RequestContext, status: number, durationMs: number, count: bigint, nodeId: string): string {
+  const start = new Date(Date.now() - durationMs);
+  return `${JSON.stringify({
+    level: 'info',
+    time: new Date().toISOString(),
+    node: nodeId,
+    log: 'access',
+    StartUTC: start.toISOString(),
+    ClientHost: ctx.clientIp,
+    RequestHost: ctx.host,
+    RequestMethod: ctx.method,
+    RequestPath: ctx.path + ctx.search,
+    RequestProtocol: `HTTP/${ctx.req.httpVersion}`,
+    RequestScheme: ctx.tls ? 'https' : 'http',
+    EntryPointName: ctx.entryPoint,
+    RouterName: ctx.routerName,
+    ServiceName: ctx.serviceName,
+    ServiceURL: ctx.serverUrl,
+    OriginStatus: ctx.originStatus,
+    DownstreamStatus: status,
+    RetryAttempts: ctx.retryAttempts ?? 0,
+    RequestCount: Number(count),
+    Duration: Math.round(durationMs * 1e6),
+  })}\n`;
+}
+
+/**
+ * Traefik's CLF line: `<client> - <user> [<start>] "<method> <path> <protocol>" <status> <size>
+ * "<referer>" "<user-agent>" <request count> "<router>" "<server URL>" <duration>ms`. The response
+ * size is not tracked, so it is always `-`.
+ */
+function commonLine(ctx: RequestContext, status: number, durationMs: number, count: bigint): string {
+  const start = new Date(Date.now() - durationMs);
+  return `${ctx.clientIp || '-'} - ${basicAuthUser(ctx) ?? '-'} [${clfTime(start)}] "${ctx.method} ${ctx.path + ctx.search} HTTP/${ctx.req.httpVersion}" ${status} - ${quoted(header(ctx, 'referer'))} ${quoted(header(ctx, 'user-agent'))} ${count} ${quoted(ctx.routerName)} ${quoted(ctx.serverUrl)} ${Math.round(durationMs)}ms\n`;
+}
+
+function quoted(value: string | undefined): string {
+  return value === undefined || value === '' ? '"-"' : JSON.stringify(value);
+}
+
+function basicAuthUser(ctx: RequestContext): string | undefined {
+  const auth = header(ctx, 'authorization');
+  if (auth === undefined || !/^basic /i.test(auth)) return undefined;
+  const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon <= 0 ? undefined : decoded.slice(0, colon).replace(/[\s"]/g, '_');
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Go's `02/Jan/2006:15:04:05 -0700`, in local time. */
+export function clfTime(d: Date): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const offset = -d.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '-';
+  const abs = Math.abs(offset);
+  return `${two(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${sign}${two(Math.floor(abs / 60))}${two(abs % 60)}`;
 }

@@ -66,6 +66,7 @@ export const retry = defineMiddleware<MiddlewareOptions<'retry'>>({
 function attempt(ctx: RequestContext, next: Handler, policy: Policy, base: ResponseWriter, n: number, startedAt: number): void {
   if (ctx.res.destroyed) return;
   ctx.upstreamError = undefined;
+  ctx.retryAttempts = n - 1;
   if (n === policy.attempts) {
     ctx.out = base;
     next(ctx);

@@ -1,0 +1,126 @@
+/**
+ * @module The node's own gauges, next to the request metrics the worker threads report: how far
+ * the applied configuration trails the store, whether this node is the cluster's ACME leader, and
+ * when each certificate it serves expires (Traefik's `traefik_tls_certs_not_after`). All are read
+ * at scrape time from the node's state; nothing is kept per request.
+ */
+import { X509Certificate } from 'node:crypto';
+import { Gauge, type Registry } from 'prom-client';
+import type { CertificateSpec } from '../runtime/snapshot.ts';
+
+export interface NodeMetricFacts {
+  /** The store provider, when the node reads from etcd or Consul. */
+  readonly store?: {
+    readonly name: string;
+    /** The newest revision the store delivered for the route keys, and whether it is reachable. */
+    readonly status: () => { readonly revision: bigint; readonly connected: boolean };
+    /** The store revision of the configuration every worker thread serves; undefined before the first. */
+    readonly appliedRevision: () => bigint | undefined;
+  } | undefined;
+  /** Whether this node holds the cluster's leader lock; absent without a store. */
+  readonly isLeader?: (() => boolean) | undefined;
+  /** The certificates of the applied configuration (from keys and from ACME). */
+  readonly certificates: () => readonly CertificateSpec[];
+}
+
+interface CertificateFacts {
+  readonly cn: string;
+  readonly serial: string;
+  readonly sans: string;
+  readonly notAfterSeconds: number;
+}
+
+export function registerNodeMetrics(registry: Registry, facts: NodeMetricFacts): void {
+  const registers = [registry];
+  const store = facts.store;
+  if (store !== undefined) {
+    const labels = { provider: store.name };
+    new Gauge({
+      name: 'switchyard_store_revision',
+      help: 'Newest store revision delivered to this node for the route keys.',
+      labelNames: ['provider'],
+      registers,
+      collect() {
+        this.set(labels, Number(store.status().revision));
+      },
+    });
+    new Gauge({
+      name: 'switchyard_store_applied_revision',
+      help: 'Store revision of the configuration every worker thread of this node serves.',
+      labelNames: ['provider'],
+      registers,
+      collect() {
+        const applied = store.appliedRevision();
+        this.reset();
+        if (applied !== undefined) this.set(labels, Number(applied));
+      },
+    });
+    new Gauge({
+      name: 'switchyard_store_revision_lag',
+      help: 'Store revisions delivered to this node but not yet served by all its worker threads (0 when up to date).',
+      labelNames: ['provider'],
+      registers,
+      collect() {
+        const delivered = store.status().revision;
+        const applied = store.appliedRevision() ?? 0n;
+        this.set(labels, Number(delivered > applied ? delivered - applied : 0n));
+      },
+    });
+    new Gauge({
+      name: 'switchyard_store_connected',
+      help: 'Whether the store is reachable from this node (1) or the node serves its last configuration through an outage (0).',
+      labelNames: ['provider'],
+      registers,
+      collect() {
+        this.set(labels, store.status().connected ? 1 : 0);
+      },
+    });
+  }
+  const isLeader = facts.isLeader;
+  if (isLeader !== undefined) {
+    new Gauge({
+      name: 'switchyard_cluster_leader',
+      help: 'Whether this node holds the cluster leader lock (ACME orders and renewals, session-ticket keys).',
+      registers,
+      collect() {
+        this.set(isLeader() ? 1 : 0);
+      },
+    });
+  }
+  const parsed = new Map<string, CertificateFacts | undefined>();
+  new Gauge({
+    name: 'traefik_tls_certs_not_after',
+    help: 'Certificate expiration timestamp',
+    labelNames: ['cn', 'serial', 'sans'],
+    registers,
+    collect() {
+      this.reset();
+      const seen = new Set<string>();
+      for (const spec of facts.certificates()) {
+        seen.add(spec.certPem);
+        let cert = parsed.get(spec.certPem);
+        if (!parsed.has(spec.certPem)) parsed.set(spec.certPem, (cert = describe(spec.certPem)));
+        if (cert !== undefined) this.set({ cn: cert.cn, serial: cert.serial, sans: cert.sans }, cert.notAfterSeconds);
+      }
+      // Certificates that left the configuration leave the cache too.
+      for (const pem of parsed.keys()) if (!seen.has(pem)) parsed.delete(pem);
+    },
+  });
+}
+
+/** The leaf of a PEM chain; undefined when it does not parse (the TLS layer reports that itself). */
+function describe(pem: string): CertificateFacts | undefined {
+  try {
+    const cert = new X509Certificate(pem);
+    const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1] ?? '';
+    const sans = (cert.subjectAltName ?? '')
+      .split(', ')
+      .filter((entry) => entry.startsWith('DNS:') || entry.startsWith('IP Address:'))
+      .map((entry) => entry.slice(entry.indexOf(':') + 1))
+      .join(',');
+    // Traefik prints the serial as a decimal integer (Go's big.Int).
+    return { cn, serial: BigInt(`0x${cert.serialNumber}`).toString(10), sans, notAfterSeconds: Math.floor(Date.parse(cert.validTo) / 1_000) };
+  } catch {
+    return undefined;
+  }
+}
