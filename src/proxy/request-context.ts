@@ -60,6 +60,8 @@ export interface RequestContext {
   editedHeaders?: string[] | undefined;
   /** The request body to send upstream instead of streaming `req`: bytes read ahead, a replay, or null for none. */
   body?: Buffer | AsyncIterable<Buffer> | null | undefined;
+  /** Attempts the retry middleware made after the first (the access log's RetryAttempts). */
+  retryAttempts?: number | undefined;
   /** Set by the forwarder when the upstream exchange failed before any answer (retry and passive health use it). */
   upstreamError?: unknown;
 }
