@@ -20,6 +20,9 @@ import { ChainBuilder } from '../middlewares/chain-builder.ts';
 import { TokenTable } from '../middlewares/token-table.ts';
 import { UpstreamPools, type UpstreamTimeouts } from './upstream-pools.ts';
 import { tunnelUpgrade } from './websocket.ts';
+import type { FastPathPlane } from './fast-path/fast-connection.ts';
+import { servedByFastPath } from './fast-path/fast-service.ts';
+import { FastUpstreams } from './fast-path/upstream-connections.ts';
 
 export interface RouteTarget {
   readonly routerName: string;
@@ -75,11 +78,22 @@ export class DataPlane {
   readonly #tls: TlsState;
   #challenges: Readonly<Record<string, string>> = {};
   #compiled: Compiled = { revision: 0, entryPoints: new Map(), services: new Map() };
+  /** What the entry points' fast path (src/proxy/fast-path/) asks of this plane. */
+  readonly fastPath: FastPathPlane;
 
   constructor(options: DataPlaneOptions) {
     this.#options = options;
     this.#pools = new UpstreamPools(options.timeouts);
     this.#tls = new TlsState(options.generatedCertificate, options.ticketKeys);
+    const done = options.onRequestDone;
+    this.fastPath = {
+      settings: (entryPoint) => options.entryPoints.get(entryPoint) ?? DEFAULT_SETTINGS,
+      route: (ctx) => this.#routeFast(ctx),
+      upstreams: new FastUpstreams(options.timeouts),
+      requestStarted: () => {},
+      requestFinished: done ?? (() => {}),
+      extraHeaders: () => '',
+    };
   }
 
   /** What the entry points' TLS servers use: SNI selection and the context for clients without SNI. */
@@ -178,7 +192,20 @@ export class DataPlane {
   }
 
   async close(): Promise<void> {
+    this.fastPath.upstreams.close();
     await this.#pools.close();
+  }
+
+  /**
+   * The fast path's routing: null sends the request to the full path (ACME challenges, entry point
+   * redirections, routers with middlewares, services the fast path does not serve); undefined is a 404.
+   */
+  #routeFast(ctx: RequestContext): RouteTarget | undefined | null {
+    if (ctx.path.startsWith(ACME_CHALLENGE_PATH)) return null;
+    if (!ctx.tls && this.#options.redirections?.get(ctx.entryPoint) !== undefined) return null;
+    const target = this.#route(ctx, ctx.tls);
+    if (target === undefined) return undefined;
+    return servedByFastPath(target.service) ? target : null;
   }
 
   #route(ctx: RequestContext, tls: boolean): RouteTarget | undefined {

@@ -4,6 +4,11 @@
  * share the port) or are handed in already accepted (`accept`, a socket transferred from the main
  * thread). Closing drains: stop accepting, let in-flight requests finish up to a deadline, then cut
  * what is left.
+ *
+ * Plain HTTP connections start on the fast path (src/proxy/fast-path/: llhttp on the raw socket,
+ * raw upstream sockets), which hands a connection to the node:http server at the first request it
+ * does not serve itself. `SY_FAST_PATH=0` in the environment turns it off: every connection goes to
+ * node:http. TLS connections always go to node:http.
  */
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
@@ -14,9 +19,13 @@ import { SwitchyardError } from '../errors.ts';
 import type { TlsState } from '../tls/tls-state.ts';
 import { sniffProtocol } from './protocol-sniffer.ts';
 import { readClientHello } from '../tls/client-hello.ts';
+import { FastConnection, type FastConnectionHost, type FastPathPlane } from './fast-path/fast-connection.ts';
 
 /** What serves the requests: a DataPlane, or a wrapper around one (metrics in the worker threads). */
-export type RequestSink = Pick<DataPlane, 'handleRequest' | 'handleUpgrade'>;
+export type RequestSink = Pick<DataPlane, 'handleRequest' | 'handleUpgrade'> & {
+  /** Absent: every connection goes to node:http. */
+  readonly fastPath?: FastPathPlane | undefined;
+};
 
 export interface EntryPointOptions {
   readonly name: string;
@@ -33,7 +42,17 @@ export interface EntryPointOptions {
    * certificates and reaches only `tls` routers; plain HTTP reaches only the others (Traefik's rule).
    */
   readonly tls?: TlsState | undefined;
+  /** Serve plain connections on the fast path first; default: unless SY_FAST_PATH=0. */
+  readonly fastPath?: boolean | undefined;
 }
+
+/** The fast path is on unless the environment says SY_FAST_PATH=0 (the escape hatch). */
+export function fastPathFromEnv(env: NodeJS.ProcessEnv): boolean {
+  return env.SY_FAST_PATH !== '0';
+}
+
+/** How often fast-path connections are checked against the read and idle timeouts, at most. */
+const FAST_SWEEP_MS = 1_000;
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const ACME_TLS_ALPN = 'acme-tls/1';
@@ -53,6 +72,10 @@ export class EntryPoint {
   #served = 0;
   #accepting = true;
   #onEmpty: (() => void) | undefined;
+  /** Connections on the fast path; absent when it is off. */
+  readonly #fast: Set<FastConnection> | undefined;
+  readonly #fastHost: FastConnectionHost | undefined;
+  #fastSweep: NodeJS.Timeout | undefined;
 
 
   constructor(options: EntryPointOptions, dataPlane: RequestSink) {
@@ -70,14 +93,23 @@ export class EntryPoint {
       },
       (req, res) => dataPlane.handleRequest(options.name, req, res, (req.socket as TLSSocket).encrypted === true),
     );
+    // A connection the fast path handed over is already counted.
     this.#server.on('connection', (socket: Socket) => {
-      this.#served += 1;
-      this.#sockets.add(socket);
-      socket.once('close', () => {
-        this.#sockets.delete(socket);
-        if (this.#sockets.size === 0) this.#onEmpty?.();
-      });
+      if (!this.#sockets.has(socket)) this.#track(socket);
     });
+    const plane = dataPlane.fastPath;
+    if (plane !== undefined && (options.fastPath ?? fastPathFromEnv(process.env))) {
+      const fast = (this.#fast = new Set());
+      this.#fastHost = {
+        name: options.name,
+        plane,
+        fallBack: (socket) => {
+          this.#server.emit('connection', socket);
+          socket.resume();
+        },
+        left: (connection) => fast.delete(connection),
+      };
+    }
     this.#server.on('upgrade', (req, socket, head) => {
       this.#tunnels.add(socket);
       socket.once('close', () => this.#tunnels.delete(socket));
@@ -93,8 +125,8 @@ export class EntryPoint {
   }
 
   async listen(): Promise<AddressInfo> {
-    // With TLS on the port, our own listener decides per connection which server gets it.
-    const listener = this.#options.tls === undefined ? this.#server : (this.#listener = createNetServer({ pauseOnConnect: true }, (socket) => this.accept(socket)));
+    // With TLS on the port or the fast path on, our own listener decides per connection who serves it.
+    const listener = this.#options.tls === undefined && this.#fast === undefined ? this.#server : (this.#listener = createNetServer({ pauseOnConnect: true }, (socket) => this.accept(socket)));
     await new Promise<void>((resolve, reject) => {
       listener.once('error', reject);
       listener.listen({ port: this.#options.port, host: this.#options.host, reusePort: this.#options.reusePort === true }, () => {
@@ -123,15 +155,41 @@ export class EntryPoint {
     this.#dispatch(socket);
   }
 
-  /** Plain HTTP to the HTTP server; TLS (told by the first byte) through the TLS server first. */
+  /** Plain HTTP to the fast path or the HTTP server; TLS (told by the first byte) through the TLS server first. */
   #dispatch(socket: Socket): void {
     const tls = this.#options.tls;
     if (tls === undefined) {
-      this.#server.emit('connection', socket);
+      this.#plain(socket);
       socket.resume();
       return;
     }
-    sniffProtocol(socket, (stream, first) => this.#terminateTls(socket, stream, tls, first), (plain) => this.#server.emit('connection', plain));
+    sniffProtocol(socket, (stream, first) => this.#terminateTls(socket, stream, tls, first), (plain) => this.#plain(plain));
+  }
+
+  /** The caller resumes the socket. */
+  #plain(socket: Socket): void {
+    const fast = this.#fast;
+    if (fast === undefined) {
+      this.#server.emit('connection', socket);
+      return;
+    }
+    this.#track(socket);
+    fast.add(new FastConnection(socket, this.#fastHost!));
+    this.#fastSweep ??= setInterval(this.#sweepFast, Math.max(10, Math.min(FAST_SWEEP_MS, this.#options.readTimeoutMs / 4 || FAST_SWEEP_MS, this.#options.idleTimeoutMs / 4 || FAST_SWEEP_MS))).unref();
+  }
+
+  readonly #sweepFast = (): void => {
+    const now = performance.now();
+    for (const connection of this.#fast!) connection.checkTimeouts(now, this.#options.readTimeoutMs, this.#options.idleTimeoutMs);
+  };
+
+  #track(socket: Socket): void {
+    this.#served += 1;
+    this.#sockets.add(socket);
+    socket.once('close', () => {
+      this.#sockets.delete(socket);
+      if (this.#sockets.size === 0) this.#onEmpty?.();
+    });
   }
 
   /**
@@ -185,6 +243,7 @@ export class EntryPoint {
         ? new Promise<void>((resolve) => listener.close(() => resolve()))
         : Promise.resolve();
     this.#server.closeIdleConnections();
+    for (const connection of this.#fast ?? []) connection.drain();
     const timer = setTimeout(() => {
       this.#server.closeAllConnections();
       for (const socket of this.#sockets) socket.destroy();
@@ -197,6 +256,7 @@ export class EntryPoint {
     if (this.#sockets.size > 0) await new Promise<void>((resolve) => (this.#onEmpty = resolve));
     clearTimeout(timer);
     clearInterval(sweep);
+    if (this.#fastSweep !== undefined) clearInterval(this.#fastSweep);
   }
 }
 

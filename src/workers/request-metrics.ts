@@ -13,6 +13,9 @@ import type { Duplex } from 'node:stream';
 import type { DataPlane } from '../proxy/data-plane.ts';
 import type { RequestSink } from '../proxy/entry-point.ts';
 import type { RequestContext } from '../proxy/request-context.ts';
+import type { FastPathPlane } from '../proxy/fast-path/fast-connection.ts';
+import type { FastRequest } from '../proxy/fast-path/fast-request.ts';
+import { headerValue } from '../proxy/header-list.ts';
 
 /** Traefik's default duration buckets, in seconds. */
 export const DURATION_BUCKETS: readonly number[] = [0.1, 0.3, 1.2, 5];
@@ -162,10 +165,43 @@ export class RequestMetrics {
         res.once('close', () => this.#finished(open, res));
         return ctx;
       },
+      fastPath: this.#fastPath(dataPlane.fastPath, workerHeader),
       // Upgrades become byte tunnels with no status of their own to count; they show in the
       // connection counts only.
       handleUpgrade: (entryPoint: string, req: IncomingMessage, socket: Duplex, head: Buffer, tls: boolean): void => {
         dataPlane.handleUpgrade(entryPoint, req, socket, head, tls);
+      },
+    };
+  }
+
+  /** The same counts for requests the entry points' fast path serves (it has no ServerResponse to listen to). */
+  #fastPath(plane: FastPathPlane, workerHeader: () => string | undefined): FastPathPlane {
+    return {
+      ...plane,
+      requestStarted: (ctx: FastRequest): void => {
+        this.#inFlight += 1;
+        if (this.#detailed) {
+          const open: Open = {
+            entryPoint: ctx.entryPoint,
+            method: ctx.method,
+            protocol: headerValue(ctx.rawHeaders, 'accept') === 'text/event-stream' ? 'sse' : 'http',
+            router: ctx.routerName,
+            service: ctx.serviceName,
+            startedAt: ctx.startedAt,
+          };
+          ctx.metricsTag = open;
+          this.#opened(open, 1);
+        }
+        plane.requestStarted(ctx);
+      },
+      requestFinished: (ctx: FastRequest): void => {
+        if (ctx.metricsTag === undefined) this.#doneCounting();
+        else this.#finished(ctx.metricsTag as Open, ctx.res);
+        plane.requestFinished(ctx);
+      },
+      extraHeaders: (): string => {
+        const header = workerHeader();
+        return header === undefined ? '' : `x-switchyard-worker: ${header}\r\n`;
       },
     };
   }
