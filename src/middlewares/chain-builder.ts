@@ -41,14 +41,28 @@ export class ChainBuilder {
     this.#threads = options.threads ?? 1;
   }
 
-  /** Returns a function giving each router its handler; call `done()` on the result when every router is built. */
-  build(middlewares: Readonly<Record<string, MiddlewareSpec>>, services: ReadonlyMap<string, ServiceHandler>): { router(spec: RouterSpec, service: ServiceHandler): ServiceHandler; done(): void } {
+  /**
+   * Returns a function giving each router its handler; call `done()` on the result when every router
+   * is built. A full build (no `changed`) builds every router: state no router took is closed. A
+   * partial build (`changed`: the middlewares a delta upserted or removed) builds only some routers
+   * and keeps everything else; only the changed middlewares' old state may be closed.
+   *
+   * `deps`, when given to `router()`, receives what the handler was built from (`m:<middleware>`,
+   * `s:<service>`), so a later delta knows which routers to build again.
+   */
+  build(specs: ReadonlyMap<string, MiddlewareSpec> | Readonly<Record<string, MiddlewareSpec>>, services: ReadonlyMap<string, ServiceHandler>, changed?: ReadonlySet<string>): { router(spec: RouterSpec, service: ServiceHandler, deps?: string[]): ServiceHandler; done(): void } {
+    const middlewares: ReadonlyMap<string, MiddlewareSpec> = specs instanceof Map ? specs : new Map(Object.entries(specs));
     const compiled = new Map<string, Compiled>();
     const kept = new Map<string, unknown>();
+    if (changed !== undefined) {
+      for (const [name, c] of this.#compiled) if (!changed.has(name)) compiled.set(name, c);
+      for (const [id, value] of this.#kept) if (!changed.has(id.slice(0, id.indexOf('\n')))) kept.set(id, value);
+    }
+    let deps: string[] | undefined;
     const compile = (name: string): Compiled => {
       let c = compiled.get(name);
       if (c !== undefined) return c;
-      const spec = middlewares[name];
+      const spec = middlewares.get(name);
       const fingerprint = spec === undefined ? '' : JSON.stringify(spec);
       const before = this.#compiled.get(name);
       if (before !== undefined && before.fingerprint === fingerprint) c = before;
@@ -65,6 +79,7 @@ export class ChainBuilder {
       return c;
     };
     const wrap = (name: string, next: Handler, stack: readonly string[]): Handler => {
+      deps?.push(`m:${name}`);
       if (stack.includes(name)) return refuse(`middleware ${name} contains itself`);
       const c = compile(name);
       if (c.wrap === undefined) return refuse(c.error ?? 'invalid middleware');
@@ -73,7 +88,10 @@ export class ChainBuilder {
       const context: WrapContext = {
         name,
         fingerprint: c.fingerprint,
-        service: (ref) => services.get(qualify(ref)) ?? unavailable(qualify(ref)),
+        service: (ref) => {
+          deps?.push(`s:${qualify(ref)}`);
+          return services.get(qualify(ref)) ?? unavailable(qualify(ref));
+        },
         middleware: (ref, inner) => wrap(qualify(ref), inner, [...stack, name]),
         keep: <T>(part: string, create: () => T): T => {
           const id = `${name}\n${c.fingerprint}\n${part}`;
@@ -89,10 +107,12 @@ export class ChainBuilder {
       return c.wrap(next, context);
     };
     return {
-      router: (spec, service) => {
+      router: (spec, service, into) => {
         if (spec.middlewares.length === 0) return service;
+        deps = into;
         let handler: Handler = (ctx) => service.handle(ctx);
         for (let i = spec.middlewares.length - 1; i >= 0; i--) handler = wrap(spec.middlewares[i]!, handler, []);
+        deps = undefined;
         return { name: service.name, available: () => service.available(), handle: handler };
       },
       done: () => {

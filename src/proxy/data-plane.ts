@@ -2,20 +2,23 @@
  * @module A data plane: serves requests from the current snapshot. `apply()` compiles a new
  * snapshot (route tables per entry point, service handlers) off to the side and swaps it in one
  * assignment, so a request routed on the old one finishes on it; pools of servers that stay are
- * reused. Health updates flip a server's flag in place.
+ * reused. `applyDelta()` edits the compiled snapshot in place with only what changed
+ * (routing-state.ts). Health updates flip a server's flag in place.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { compileRouteTable, type RouteTable } from '../rules/route-table.ts';
+import type { RouteTable } from '../rules/route-table.ts';
 import { RuleCache } from '../rules/rule-cache.ts';
 import { routingPath } from '../rules/routing-path.ts';
 import type { CertificateSpec, Snapshot } from '../runtime/snapshot.ts';
+import type { SnapshotDelta } from '../runtime/snapshot-delta.ts';
 import { TlsState } from '../tls/tls-state.ts';
 import { redirectTo } from './entry-point-redirection.ts';
 import { sendError } from './error-responses.ts';
 import type { EntryPointSettings, RequestContext } from './request-context.ts';
 import { routingHost } from './request-host.ts';
-import { buildServiceHandlers, healthKey, LoadBalancerService, type ServiceHandler } from './service-handlers.ts';
+import { healthKey, LoadBalancerService, type ServiceHandler } from './service-handlers.ts';
+import { RoutingState, type RouteTarget } from './routing-state.ts';
 import { ChainBuilder } from '../middlewares/chain-builder.ts';
 import { TokenTable } from '../middlewares/token-table.ts';
 import { UpstreamPools, type UpstreamTimeouts } from './upstream-pools.ts';
@@ -24,11 +27,7 @@ import type { FastPathPlane } from './fast-path/fast-connection.ts';
 import { servedByFastPath } from './fast-path/fast-service.ts';
 import { FastUpstreams } from './fast-path/upstream-connections.ts';
 
-export interface RouteTarget {
-  readonly routerName: string;
-  readonly serviceName: string;
-  readonly service: ServiceHandler;
-}
+export type { RouteTarget } from './routing-state.ts';
 
 interface CompiledEntryPoint {
   readonly plain: RouteTable<RouteTarget>;
@@ -78,6 +77,8 @@ export class DataPlane {
   readonly #tls: TlsState;
   #challenges: Readonly<Record<string, string>> = {};
   #compiled: Compiled = { revision: 0, entryPoints: new Map(), services: new Map() };
+  /** The compiled snapshot deltas edit; undefined before the first full snapshot. */
+  #routing: RoutingState | undefined;
   /** What the entry points' fast path (src/proxy/fast-path/) asks of this plane. */
   readonly fastPath: FastPathPlane;
 
@@ -106,40 +107,29 @@ export class DataPlane {
   }
 
   apply(snapshot: Snapshot): void {
-    const services = buildServiceHandlers(snapshot.services, {
-      pools: this.#pools,
-      health: this.#health,
-      previous: this.#compiled.services,
-    });
     const shared = this.#options.middlewares;
     this.#chains ??= new ChainBuilder({ pools: this.#pools, tokens: shared === undefined ? undefined : new TokenTable(shared.tokens), threads: shared?.threads });
-    const chains = this.#chains.build(snapshot.middlewares, services);
-    const entryPoints = new Map<string, CompiledEntryPoint>();
-    for (const [name, { routers }] of Object.entries(snapshot.entryPoints)) {
-      const routes = routers.map((r) => ({
-        name: r.name,
-        rule: r.rule,
-        syntax: r.syntax,
-        priority: r.priority,
-        tls: r.tls,
-        // With middlewares, `service` is the router's chain ending in its service; without, the service itself.
-        target: { routerName: r.name, serviceName: r.service, service: chains.router(r, services.get(r.service)!) },
-      }));
-      entryPoints.set(name, {
-        plain: compileRouteTable(routes.filter((r) => !r.tls), this.#rules).table,
-        tls: compileRouteTable(routes.filter((r) => r.tls), this.#rules).table,
-      });
-    }
-    chains.done();
-    this.#rules.sweep();
+    const routing = new RoutingState(snapshot, { build: { pools: this.#pools, health: this.#health }, chains: this.#chains, rules: this.#rules }, this.#routing);
     this.#tls.apply(snapshot.tls);
     this.#challenges = snapshot.tls.challenges;
-    this.#compiled = { revision: snapshot.revision, entryPoints, services };
-    const origins = new Set<string>();
-    for (const handler of services.values()) {
-      if (handler instanceof LoadBalancerService) for (const s of handler.servers) origins.add(s.origin);
+    this.#routing = routing;
+    this.#compiled = routing;
+    this.#pools.retain(routing.origins());
+  }
+
+  /**
+   * Applies what changed since the snapshot this plane serves, in place. False when this plane does
+   * not serve the delta's base revision: it needs the full snapshot instead.
+   */
+  applyDelta(delta: SnapshotDelta): boolean {
+    const routing = this.#routing;
+    if (routing === undefined || routing.revision !== delta.baseRevision) return false;
+    routing.apply(delta);
+    if (delta.tls !== undefined) {
+      this.#tls.apply(delta.tls);
+      this.#challenges = delta.tls.challenges;
     }
-    this.#pools.retain(origins);
+    return true;
   }
 
   /** An active health check's verdict; applies now and to later snapshots with the same server. */

@@ -37,11 +37,21 @@ export function healthKey(service: string, url: string): string {
 /** Builds every service; references were checked by the control plane, cycles are cut. */
 export function buildServiceHandlers(specs: Readonly<Record<string, ServiceSpec>>, build: ServiceBuildContext): Map<string, ServiceHandler> {
   const handlers = new Map<string, ServiceHandler>();
+  rebuildServiceHandlers(handlers, new Map(Object.entries(specs)), Object.keys(specs), build);
+  return handlers;
+}
+
+/**
+ * Builds the services `names` into `handlers` (which must not hold them), taking every other
+ * service they reference from `handlers` as it is. `build.previous` keeps load balancers whose
+ * spec is unchanged.
+ */
+export function rebuildServiceHandlers(handlers: Map<string, ServiceHandler>, specs: ReadonlyMap<string, ServiceSpec>, names: Iterable<string>, build: ServiceBuildContext): void {
   const building = new Set<string>();
   const get = (name: string): ServiceHandler => {
     const done = handlers.get(name);
     if (done !== undefined) return done;
-    const spec = specs[name];
+    const spec = specs.get(name);
     if (spec === undefined || building.has(name)) return unavailable(name);
     building.add(name);
     let handler: ServiceHandler;
@@ -66,8 +76,21 @@ export function buildServiceHandlers(specs: Readonly<Record<string, ServiceSpec>
     handlers.set(name, handler);
     return handler;
   };
-  for (const name of Object.keys(specs)) get(name);
-  return handlers;
+  for (const name of names) if (specs.has(name)) get(name);
+}
+
+/** The services `spec` hands requests to (none for a load balancer). */
+export function childServices(spec: ServiceSpec): readonly string[] {
+  switch (spec.kind) {
+    case 'loadBalancer':
+      return [];
+    case 'weighted':
+      return spec.services.map((s) => s.name);
+    case 'failover':
+      return [spec.service, spec.fallback];
+    case 'mirroring':
+      return [spec.service, ...spec.mirrors.map((m) => m.name)];
+  }
 }
 
 export class LoadBalancerService implements ServiceHandler {
@@ -89,7 +112,8 @@ export class LoadBalancerService implements ServiceHandler {
     this.#balancer = new WeightedRoundRobin(this.servers);
     this.#passHostHeader = spec.passHostHeader;
     this.#sticky = spec.sticky === undefined ? undefined : new StickyCookie(spec.sticky);
-    this.#byCookie = new Map(this.servers.flatMap((s) => [[stickyHash(s.url), s], [s.url, s]] as const));
+    // Only sticky services read cookies; hashing every server of 10,000 services cost the cold start ~30 ms.
+    this.#byCookie = this.#sticky === undefined ? new Map() : new Map(this.servers.flatMap((s) => [[stickyHash(s.url), s], [s.url, s]] as const));
     this.#onFailure = spec.passiveHealthCheck === undefined ? undefined : passiveHealth(spec.passiveHealthCheck.failureWindowMs, spec.passiveHealthCheck.maxFailedAttempts);
   }
 
