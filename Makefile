@@ -13,7 +13,7 @@ NODE := $(if $(shell [ "$(SYSTEM_NODE_MAJOR)" -ge 24 ] 2>/dev/null && echo yes),
 # npm runs under the node it finds first on PATH; make that Node 24 so engines and lockfile agree.
 export PATH := $(dir $(NODE)):$(PATH)
 
-SYSTEM_PACKAGES := etcd-server etcd-client pebble redis-server haproxy nginx-light wrk
+SYSTEM_PACKAGES := etcd-server etcd-client pebble redis-server haproxy nginx-light wrk chromium
 NODE_FLAGS := --enable-experimental-regexp-engine
 
 .PHONY: setup runtime deps system-packages run demo test test-unit test-integration typecheck bench clean

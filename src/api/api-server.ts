@@ -1,11 +1,12 @@
 /**
- * @module The `traefik` entry point: /ping, the REST API (/api/*), /metrics and, later, the
- * dashboard. Served by the control plane, never through the proxy's data plane, so it answers
+ * @module The `traefik` entry point: /ping, the REST API (/api/*), /metrics and the web dashboard
+ * (/dashboard/). Served by the control plane, never through the proxy's data plane, so it answers
  * even when no route works.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RuntimeView } from '../runtime/build-runtime.ts';
+import type { DashboardAssets } from './dashboard-assets.ts';
 import { listJson, overviewJson, rawData, routerJson, serviceJson } from './runtime-json.ts';
 
 export interface ApiSources {
@@ -27,6 +28,10 @@ export interface ApiSources {
    * to kill or freeze one worker thread (a thread cannot be signalled from outside the process).
    */
   readonly debugWorker?: ((id: number, action: 'crash' | 'hang' | 'slow') => boolean) | undefined;
+  /** The web dashboard (`--api.dashboard`, on by default with the API); absent means /dashboard/ is 404. */
+  readonly dashboard?: DashboardAssets | undefined;
+  /** Requests routed by each router since the node started, for GET /api/http/requests (the dashboard's rates). */
+  readonly routerRequests?: (() => Promise<Readonly<Record<string, number>>>) | undefined;
 }
 
 export class ApiServer {
@@ -71,6 +76,7 @@ export class ApiServer {
       return;
     }
     if (path === '/ping' && this.#sources.ping) return sendText(res, 200, 'OK');
+    if (this.#sources.dashboard?.serve(url.pathname, req, res)) return;
     if (!this.#sources.api || !path.startsWith('/api')) return sendText(res, 404, '404 page not found');
     const view = this.#sources.view();
     const status = this.#sources.serverStatus;
@@ -82,6 +88,12 @@ export class ApiServer {
       const info = view[kind].get(decodeURIComponent(item[2]));
       if (info === undefined) return send(res, 404, { message: `${kind.slice(0, -1)} not found` });
       return send(res, 200, { ...(toJson as (i: never) => object)(info as never), name: info.name, provider: info.provider });
+    }
+    if (path === '/api/http/requests') {
+      const totals = this.#sources.routerRequests ?? (async () => ({}));
+      // The time is taken after the counts arrived, so two polls give a rate over the right interval.
+      totals().then((routers) => send(res, 200, { timestamp: Date.now(), routers }), (error: Error) => send(res, 500, { message: error.message }));
+      return;
     }
     if (path === '/api/cluster') {
       this.#sources.cluster().then((body) => send(res, 200, body), (error: Error) => send(res, 500, { message: error.message }));

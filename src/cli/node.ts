@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ApiServer } from '../api/api-server.ts';
+import { DashboardAssets } from '../api/dashboard-assets.ts';
 import type { StaticConfig } from '../config/static-schema.ts';
 import { SwitchyardError } from '../errors.ts';
 import { listenOrExplain, parseListenAddress } from '../proxy/entry-point.ts';
@@ -181,6 +182,9 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
         features: { tracing: '', metrics: metricsEnabled ? 'prometheus' : '', accessLog: config.accessLog !== undefined && config.accessLog !== false },
         metrics: metricsEnabled ? () => workers.renderMetrics() : undefined,
         workers: () => workers.workers(),
+        // Traefik's default: the dashboard comes with the API unless `--api.dashboard=false`.
+        dashboard: apiEnabled && (typeof config.api !== 'object' || config.api.dashboard) ? DashboardAssets.load() : undefined,
+        routerRequests: () => workers.routerRequests(),
         debugWorker: process.env.SY_DEBUG_WORKER_API === '1' ? (id, action) => workers.pool.debug(id, action) : undefined,
         cluster: async () => {
           const local = {

@@ -5,8 +5,9 @@
  * Requests in flight travel as absolute values instead: a worker that dies takes its in-flight
  * requests with it, and its share must drop out, not linger.
  *
- * With `--metrics.prometheus` off only two counters move per request (served, in flight), through a
- * listener shared by every request, so the hot path pays no closure and no label work.
+ * With `--metrics.prometheus` off only three counters move per request (served, in flight, and the
+ * router's count the dashboard's rates come from), through a listener shared by every request, so
+ * the hot path pays no closure and no label work.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -44,6 +45,8 @@ export interface MetricsDelta {
   readonly openEntryPoint: readonly GaugeValue[];
   readonly openRouter: readonly GaugeValue[];
   readonly openService: readonly GaugeValue[];
+  /** Requests each router took since the last send (kept whether or not `--metrics.prometheus` is on). */
+  readonly routerRequests: ReadonlyArray<readonly [string, number]>;
 }
 
 export interface WorkerStats {
@@ -135,6 +138,7 @@ export class RequestMetrics {
   readonly #openService = new GaugeSet();
   #requests = 0;
   #inFlight = 0;
+  #routerRequests = new Map<string, number>();
 
   constructor(detailed: boolean) {
     this.#detailed = detailed;
@@ -149,10 +153,13 @@ export class RequestMetrics {
         this.#inFlight += 1;
         if (!this.#detailed) {
           res.once('close', this.#doneCounting);
-          return dataPlane.handleRequest(entryPoint, req, res, tls);
+          const routed = dataPlane.handleRequest(entryPoint, req, res, tls);
+          if (routed?.routerName !== undefined) this.#countRouter(routed.routerName);
+          return routed;
         }
         const startedAt = performance.now();
         const ctx = dataPlane.handleRequest(entryPoint, req, res, tls);
+        if (ctx?.routerName !== undefined) this.#countRouter(ctx.routerName);
         const open: Open = {
           entryPoint,
           method: req.method ?? 'GET',
@@ -180,6 +187,7 @@ export class RequestMetrics {
       ...plane,
       requestStarted: (ctx: FastRequest): void => {
         this.#inFlight += 1;
+        if (ctx.routerName !== undefined) this.#countRouter(ctx.routerName);
         if (this.#detailed) {
           const open: Open = {
             entryPoint: ctx.entryPoint,
@@ -207,7 +215,11 @@ export class RequestMetrics {
   }
 
   take(): MetricsDelta {
+    const routerRequests = [...this.#routerRequests];
+    // A new map rather than zeroed entries: routers that were removed are forgotten.
+    if (routerRequests.length > 0) this.#routerRequests = new Map();
     return {
+      routerRequests,
       entryPoint: this.#entryPoint.take(),
       router: this.#router.take(),
       service: this.#service.take(),
@@ -215,6 +227,11 @@ export class RequestMetrics {
       openRouter: this.#openRouter.values(),
       openService: this.#openService.values(),
     };
+  }
+
+  /** Whether any router took a request since the last `take()`. */
+  get routed(): boolean {
+    return this.#routerRequests.size > 0;
   }
 
   get requestsServed(): number {
@@ -229,6 +246,10 @@ export class RequestMetrics {
     this.#inFlight -= 1;
     this.#requests += 1;
   };
+
+  #countRouter(router: string): void {
+    this.#routerRequests.set(router, (this.#routerRequests.get(router) ?? 0) + 1);
+  }
 
   #opened(o: Open, delta: number): void {
     this.#openEntryPoint.add(`${o.method}\0${o.protocol}\0${o.entryPoint}`, [o.method, o.protocol, o.entryPoint], delta);

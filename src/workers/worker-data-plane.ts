@@ -59,6 +59,8 @@ export class WorkerDataPlane {
   readonly #listeners: readonly HandoffListener[];
   readonly #mode: DispatchMode;
   readonly #servers = new Map<string, boolean>();
+  /** Router → requests it took since the node started, summed from the threads' deltas. */
+  readonly #routerRequests = new Map<string, number>();
   #snapshot: Snapshot | undefined;
 
   private constructor(pool: WorkerPool, metrics: MetricsAggregator | undefined, listeners: HandoffListener[], bound: Map<string, { port: number; address: string }>, mode: DispatchMode) {
@@ -112,7 +114,10 @@ export class WorkerDataPlane {
           middlewareTokens: new SharedArrayBuffer(TokenTable.BYTES),
           threads: options.threads,
         },
-        onMetrics: (slot, delta) => metrics?.add(slot, delta),
+        onMetrics: (slot, delta) => {
+          metrics?.add(slot, delta);
+          if (plane !== undefined) for (const [router, count] of delta.routerRequests) plane.#routerRequests.set(router, (plane.#routerRequests.get(router) ?? 0) + count);
+        },
         onWorkerGone: (slot) => metrics?.dropWorker(slot),
       });
       plane = new WorkerDataPlane(pool, metrics, listeners, bound, options.mode);
@@ -152,6 +157,12 @@ export class WorkerDataPlane {
   async workers(): Promise<WorkerInfo[]> {
     await this.pool.flushMetrics();
     return this.pool.workers();
+  }
+
+  /** Requests each router took since the node started, with the threads' latest counts. */
+  async routerRequests(): Promise<Record<string, number>> {
+    await this.pool.flushMetrics();
+    return Object.fromEntries(this.#routerRequests);
   }
 
   async renderMetrics(): Promise<{ contentType: string; body: string }> {

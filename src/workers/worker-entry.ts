@@ -80,7 +80,7 @@ async function drain(graceMs: number): Promise<void> {
   clearInterval(metricsTimer);
   await Promise.all([...entryPoints.values()].map((ep) => ep.drain(graceMs)));
   // The last counts of the drained requests go out before the thread is let go.
-  if (settings.metrics) send({ type: 'metrics', request: 0, delta: metrics.take(), stats: stats() });
+  if (settings.metrics || metrics.routed) send({ type: 'metrics', request: 0, delta: metrics.take(), stats: stats() });
   await dataPlane.close();
   send({ type: 'drained' });
   markDrained();
@@ -136,7 +136,8 @@ for (const v of state.health) dataPlane.setServerHealth(v.service, v.url, v.heal
 control.on('message', onMessage);
 const heartbeat = setInterval(() => send({ type: 'heartbeat', stats: stats() }), settings.heartbeatMs);
 const metricsTimer = setInterval(() => {
-  if (settings.metrics) send({ type: 'metrics', request: 0, delta: metrics.take(), stats: stats() });
+  // Per-router counts go out even without --metrics.prometheus (the dashboard's rates), but only when there are some.
+  if (settings.metrics || metrics.routed) send({ type: 'metrics', request: 0, delta: metrics.take(), stats: stats() });
 }, settings.metricsIntervalMs);
 send({ type: 'ready', revision: dataPlane.revision });
 
