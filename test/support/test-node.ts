@@ -21,7 +21,16 @@ export interface TestNode {
   stop(): Promise<void>;
 }
 
-export async function startTestNode(yaml: string, flags: readonly string[] = []): Promise<TestNode> {
+export interface TestNodeOptions {
+  /**
+   * Serve plain HTTP on the fast path (src/proxy/fast-path/) or only on node:http. Default: as the
+   * environment says (SY_FAST_PATH=0 turns it off), so `SY_FAST_PATH=0 node --test …` runs a whole
+   * suite against the full path.
+   */
+  readonly fastPath?: boolean;
+}
+
+export async function startTestNode(yaml: string, flags: readonly string[] = [], options: TestNodeOptions = {}): Promise<TestNode> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-test-'));
   const file = join(dir, 'dynamic.yaml');
   await writeFile(file, yaml);
@@ -37,7 +46,16 @@ export async function startTestNode(yaml: string, flags: readonly string[] = [])
     ],
     env: {},
   });
-  const node = await startNode(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  // The worker threads read SY_FAST_PATH when they start, which is inside startNode.
+  const inherited = process.env.SY_FAST_PATH;
+  if (options.fastPath !== undefined) process.env.SY_FAST_PATH = options.fastPath ? '1' : '0';
+  let node: RunningNode;
+  try {
+    node = await startNode(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  } finally {
+    if (inherited === undefined) delete process.env.SY_FAST_PATH;
+    else process.env.SY_FAST_PATH = inherited;
+  }
   await waitFor(() => node.controlPlane.view.revision >= 1);
   const web = node.ports.get('web')!;
   const api = node.ports.get('traefik')!;

@@ -1,0 +1,265 @@
+/**
+ * What the fast path (src/proxy/fast-path/) must get right beyond the proxy suite: handing a
+ * connection to node:http mid-stream, pipelining, upstream sockets closed between requests, large
+ * bodies with backpressure, clients leaving mid-answer. Behaviours both paths share run on both.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Agent, request } from 'undici';
+import { startTestNode, waitFor, type TestNode } from '../support/test-node.ts';
+import { RawHttpClient } from '../support/raw-http-client.ts';
+import { startUpstream, type TestUpstream } from '../support/upstream.ts';
+
+const BIG = 64 * 1024 * 1024;
+const CHUNK = Buffer.alloc(64 * 1024, 'x');
+
+/** Upstream state the tests look at. */
+interface Observed {
+  bigFinished: boolean;
+  bigBackpressured: boolean;
+  hangClosed: boolean;
+}
+
+function appUpstreamHandler(observed: Observed): TestUpstream['handler'] {
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname.endsWith('/upload')) {
+      const hash = createHash('sha256');
+      let length = 0;
+      req.on('data', (d: Buffer) => {
+        hash.update(d);
+        length += d.length;
+      });
+      req.on('end', () => res.end(`${length} ${hash.digest('hex')}`));
+      return;
+    }
+    if (url.pathname.endsWith('/big')) {
+      // Written with backpressure: a proxy that does not hold the whole body keeps this from finishing.
+      let sent = 0;
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const pump = (): void => {
+        while (sent < BIG) {
+          sent += CHUNK.length;
+          if (!res.write(CHUNK)) {
+            observed.bigBackpressured = true;
+            res.once('drain', pump);
+            return;
+          }
+        }
+        res.end(() => (observed.bigFinished = true));
+      };
+      pump();
+      return;
+    }
+    if (url.pathname.endsWith('/hang')) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('partial');
+      res.once('close', () => (observed.hangClosed = true));
+      return;
+    }
+    const delay = Number(url.searchParams.get('delay') ?? 0);
+    setTimeout(() => res.end(`saw ${req.url}`), delay);
+  };
+}
+
+/** An upstream that answers the first request of each connection and drops the connection on the second, unanswered. */
+async function startDroppingUpstream(): Promise<{ server: Server; url: string; requests: number }> {
+  const state = { requests: 0 } as { server: Server; url: string; requests: number };
+  const server = createServer((socket: Socket) => {
+    let served = 0;
+    let buffered = '';
+    socket.on('data', (d: Buffer) => {
+      buffered += d.toString('latin1');
+      while (buffered.includes('\r\n\r\n')) {
+        const end = buffered.indexOf('\r\n\r\n') + 4;
+        const length = Number(/content-length: *(\d+)/i.exec(buffered.slice(0, end))?.[1] ?? 0);
+        if (buffered.length < end + length) return;
+        buffered = buffered.slice(end + length);
+        state.requests += 1;
+        served += 1;
+        if (served > 1) {
+          socket.destroy();
+          return;
+        }
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh');
+      }
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.server = server;
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return state;
+}
+
+const config = (app: string, dropping: string): string => `
+http:
+  routers:
+    plain:
+      rule: PathPrefix(\`/plain\`)
+      service: app
+    tagged:
+      rule: PathPrefix(\`/mw\`)
+      service: app
+      middlewares: [tag]
+    dropping:
+      rule: PathPrefix(\`/drop\`)
+      service: dropping
+  middlewares:
+    tag:
+      headers:
+        customResponseHeaders:
+          X-Middleware: tagged
+  services:
+    app:
+      loadBalancer:
+        servers:
+          - url: ${app}
+    dropping:
+      loadBalancer:
+        servers:
+          - url: ${dropping}
+`;
+
+for (const fastPath of [true, false]) {
+  describe(fastPath ? 'fast path' : 'full path (SY_FAST_PATH=0)', () => {
+    const observed: Observed = { bigFinished: false, bigBackpressured: false, hangClosed: false };
+    let app: TestUpstream;
+    let dropping: Awaited<ReturnType<typeof startDroppingUpstream>>;
+    let node: TestNode;
+    const agent = new Agent({ keepAliveTimeout: 10 });
+
+    before(async () => {
+      app = await startUpstream('app');
+      app.handler = appUpstreamHandler(observed);
+      dropping = await startDroppingUpstream();
+      node = await startTestNode(config(app.url, dropping.url), [], { fastPath });
+    });
+
+    after(async () => {
+      await node.stop();
+      await app.close();
+      await new Promise((resolve) => dropping.server.close(resolve));
+      await agent.close();
+    });
+
+    test('on one kept-alive connection, a request that needs middlewares is answered by them, and the requests around it too', async () => {
+      const client = await RawHttpClient.open(node.web);
+      try {
+        const answers = [];
+        for (const path of ['/plain/1', '/mw/2', '/plain/3', '/mw/4']) {
+          client.send(`GET ${path} HTTP/1.1\r\nHost: a.test\r\n\r\n`);
+          answers.push(await client.response());
+        }
+        assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200]);
+        assert.deepEqual(answers.map((a) => a.body.toString()), ['saw /plain/1', 'saw /mw/2', 'saw /plain/3', 'saw /mw/4']);
+        assert.deepEqual(answers.map((a) => a.headers['x-middleware']), [undefined, 'tagged', undefined, 'tagged']);
+        assert.equal(client.closed, false);
+      } finally {
+        client.close();
+      }
+    });
+
+    test('pipelined requests are answered in order, a slow first one and one needing the full path included', async () => {
+      const client = await RawHttpClient.open(node.web);
+      try {
+        client.send(
+          'GET /plain/1?delay=150 HTTP/1.1\r\nHost: a.test\r\n\r\n' +
+            'POST /plain/2 HTTP/1.1\r\nHost: a.test\r\nContent-Length: 4\r\n\r\nbody' +
+            'GET /mw/3?delay=20 HTTP/1.1\r\nHost: a.test\r\n\r\n' +
+            'GET /plain/4 HTTP/1.1\r\nHost: a.test\r\n\r\n',
+        );
+        const bodies = [];
+        for (let i = 0; i < 4; i++) bodies.push((await client.response()).body.toString());
+        assert.deepEqual(bodies, ['saw /plain/1?delay=150', 'saw /plain/2', 'saw /mw/3?delay=20', 'saw /plain/4']);
+      } finally {
+        client.close();
+      }
+    });
+
+    test('Connection: close from the client closes the connection after the answer', async () => {
+      const client = await RawHttpClient.open(node.web);
+      client.send('GET /plain/last HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n');
+      const answer = await client.response();
+      assert.equal(answer.body.toString(), 'saw /plain/last');
+      await client.closing();
+    });
+
+    test('a 16 MiB request body reaches the upstream whole', async () => {
+      const body = randomBytes(16 * 1024 * 1024);
+      const res = await request(node.url('/plain/upload'), { method: 'POST', body, dispatcher: agent });
+      assert.equal(res.statusCode, 200);
+      assert.equal(await res.body.text(), `${body.length} ${createHash('sha256').update(body).digest('hex')}`);
+    });
+
+    test('a client that stops reading holds the upstream back, and gets the whole 64 MiB once it reads', async () => {
+      const client = await RawHttpClient.open(node.web);
+      try {
+        client.socket.pause();
+        client.send('GET /plain/big HTTP/1.1\r\nHost: a.test\r\n\r\n');
+        await waitFor(() => observed.bigBackpressured, 10_000, 'upstream backpressure');
+        // Time enough for a proxy that buffered without bound to take the rest of the body.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.equal(observed.bigFinished, false, 'the upstream could write the whole body while the client read nothing');
+        client.socket.resume();
+        const answer = await client.response();
+        assert.equal(answer.status, 200);
+        assert.equal(answer.body.length, BIG);
+        await waitFor(() => observed.bigFinished, 10_000, 'upstream finished');
+      } finally {
+        client.close();
+      }
+    });
+
+    test('a client that leaves mid-answer frees the upstream connection', async () => {
+      const client = await RawHttpClient.open(node.web);
+      const partial = new Promise<void>((resolve) => client.socket.on('data', (d: Buffer) => d.includes('partial') && resolve()));
+      client.send('GET /plain/hang HTTP/1.1\r\nHost: a.test\r\n\r\n');
+      await partial;
+      client.close();
+      await waitFor(() => observed.hangClosed, 10_000, 'the upstream connection to close');
+    });
+  });
+}
+
+describe('fast path: an upstream that drops a kept-alive connection', () => {
+  let app: TestUpstream;
+  let dropping: Awaited<ReturnType<typeof startDroppingUpstream>>;
+  let node: TestNode;
+
+  before(async () => {
+    app = await startUpstream('app');
+    dropping = await startDroppingUpstream();
+    node = await startTestNode(config(app.url, dropping.url), [], { fastPath: true });
+  });
+
+  after(async () => {
+    await node.stop();
+    await app.close();
+    await new Promise((resolve) => dropping.server.close(resolve));
+  });
+
+  test('a GET sent on a reused connection the upstream drops unanswered is sent once more on a new one; a POST with a body gets 502', async () => {
+    const client = await RawHttpClient.open(node.web);
+    try {
+      client.send('GET /drop/1 HTTP/1.1\r\nHost: a.test\r\n\r\n');
+      assert.equal((await client.response()).body.toString(), 'fresh');
+      client.send('GET /drop/2 HTTP/1.1\r\nHost: a.test\r\n\r\n');
+      const retried = await client.response();
+      assert.equal(retried.status, 200);
+      assert.equal(retried.body.toString(), 'fresh');
+      // 1 + 2 (dropped, then sent again)
+      assert.equal(dropping.requests, 3);
+      client.send('POST /drop/3 HTTP/1.1\r\nHost: a.test\r\nContent-Length: 4\r\n\r\nbody');
+      const refused = await client.response();
+      assert.equal(refused.status, 502);
+      assert.equal(refused.body.toString(), 'Bad Gateway\n');
+      assert.equal(dropping.requests, 4);
+    } finally {
+      client.close();
+    }
+  });
+});
