@@ -4,23 +4,15 @@
  * serves, one with a bad rule, one naming a missing service, and one whose name and rule carry
  * markup; the page must list them all, show the broken one's error with its key, show the rate of
  * the router that got traffic, render the markup as text, and log no error.
- *
- * Without Chromium the test skips with a message, except under CI (CI=true), where it fails.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Agent, request } from 'undici';
 import { startTestNode, type TestNode } from '../../test/support/test-node.ts';
 import { startUpstream, type TestUpstream } from '../../test/support/upstream.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const installed = existsSync(CHROMIUM);
-const MISSING = `Chromium is not installed at ${CHROMIUM} (Debian package chromium; \`make system-packages\` installs it)`;
-if (!installed && process.env.CI !== 'true') console.log(`# skipping the dashboard browser test: ${MISSING}`);
-const options = { skip: installed || process.env.CI === 'true' ? false : MISSING };
+import { browserAvailable, browserTestOptions, openPage, type BrowserPage } from './browser.ts';
 
 const XSS_NAME = 'xss<img src=x onerror=globalThis.__xss=1>';
 const XSS_RULE = 'Path(`/<img src=x onerror=globalThis.__xss=2>`)';
@@ -31,12 +23,11 @@ const REQUESTS_PER_ROUND = 10;
 const agent = new Agent({ keepAliveTimeout: 10 });
 let upstream: TestUpstream | undefined;
 let node: TestNode | undefined;
-let browser: Browser | undefined;
+let browser: BrowserPage | undefined;
 let page: Page;
-const consoleErrors: string[] = [];
 
 before(async () => {
-  if (!installed) return;
+  if (!browserAvailable()) return;
   upstream = await startUpstream('app');
   node = await startTestNode(`
 http:
@@ -64,17 +55,12 @@ http:
         servers:
           - url: ${upstream.url}
 `, ['--workers=2']);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
-  page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-  page.setDefaultTimeout(15_000);
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+  browser = await openPage();
+  page = browser.page;
 });
 
 after(async () => {
-  await browser?.close();
+  await browser?.browser.close();
   await node?.stop();
   await upstream?.close();
   await agent.close();
@@ -86,8 +72,9 @@ async function routerError(name: string): Promise<{ code: string; key: string; m
   return body.errors[0]!;
 }
 
-test('the dashboard loads, lists the routers, shows the broken ones\' errors and a live rate, and runs no markup from the API', options, async () => {
-  if (!installed) assert.fail(MISSING);
+test('the dashboard loads, lists the routers, shows the broken ones\' errors and a live rate, and runs no markup from the API', browserTestOptions(), async () => {
+  // Without Chromium (under CI) this fails here, saying what is missing.
+  browser ??= await openPage();
   const api = `http://127.0.0.1:${node!.api}`;
 
   const loaded = await page.goto(`${api}/`);
@@ -155,5 +142,5 @@ test('the dashboard loads, lists the routers, shows the broken ones\' errors and
   await page.goto(`${api}/dashboard/#/middlewares`);
   await page.locator('tr[data-middleware="strip@file"]').waitFor();
 
-  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(browser.errors, []);
 });
