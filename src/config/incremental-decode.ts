@@ -11,34 +11,120 @@ import { decodeKeyValues } from './decode.ts';
 import type { DecodeResult } from './dynamic.ts';
 
 interface Group {
-  readonly entries: Array<readonly [string, string]>;
-  readonly result: DecodeResult;
+  /** The group's keys and values now (order is irrelevant: the key tree sorts them). */
+  readonly entries: Map<string, string>;
+  result: DecodeResult | undefined;
 }
 
+/**
+ * Decodes a provider's whole key set, again and again. The result's maps are this decoder's own,
+ * patched in place by the next `decode()`; an object whose keys did not change keeps its `Decoded`
+ * (the same object), which is how the compile step tells what changed.
+ */
 export class IncrementalDecoder {
   readonly #rootKey: string;
-  #groups = new Map<string, Group>();
+  /** Every key seen last time → its value. */
+  readonly #values = new Map<string, string>();
+  /** Key → its group id, worked out once per key. */
+  readonly #groupIds = new Map<string, string>();
+  readonly #groups = new Map<string, Group>();
+  readonly #result: DecodeResult = {
+    routers: new Map(),
+    services: new Map(),
+    middlewares: new Map(),
+    tls: { certificates: new Map(), options: new Map(), stores: new Map() },
+    problems: [],
+  };
 
   constructor(rootKey: string) {
     this.#rootKey = rootKey;
   }
 
+  /** `entries` is the provider's whole key set, each key once. */
   decode(entries: ReadonlyArray<readonly [string, string]>): DecodeResult {
     const prefix = `${this.#rootKey}/`;
-    const grouped = new Map<string, Array<readonly [string, string]>>();
-    for (const entry of entries) {
-      const id = groupOf(entry[0], prefix);
-      let list = grouped.get(id);
-      if (list === undefined) grouped.set(id, (list = []));
-      list.push(entry);
+    const dirty = new Set<Group>();
+    let known = 0;
+    for (const [key, value] of entries) {
+      const before = this.#values.get(key);
+      if (before !== undefined) known += 1;
+      if (before === value) continue;
+      this.#values.set(key, value);
+      const group = this.#group(key, prefix);
+      group.entries.set(key, value);
+      dirty.add(group);
     }
-    const next = new Map<string, Group>();
-    for (const [id, list] of grouped) {
-      const before = this.#groups.get(id);
-      next.set(id, before !== undefined && sameEntries(before.entries, list) ? before : { entries: list, result: decodeKeyValues(list, this.#rootKey) });
+    // Keys are unique, so fewer entries than known keys means some were deleted.
+    const removed = this.#values.size - entries.length;
+    if (removed > 0) {
+      const present = new Set<string>();
+      for (const [key] of entries) present.add(key);
+      for (const key of this.#values.keys()) {
+        if (present.has(key)) continue;
+        this.#values.delete(key);
+        const group = this.#group(key, prefix);
+        group.entries.delete(key);
+        this.#groupIds.delete(key);
+        dirty.add(group);
+      }
     }
-    this.#groups = next;
-    return merge(next.values());
+    if (dirty.size === 0) return this.#result;
+    let problemsChanged = false;
+    for (const group of dirty) {
+      if (group.result !== undefined) problemsChanged ||= group.result.problems.length > 0;
+      this.#unmerge(group.result);
+      group.result = group.entries.size === 0 ? undefined : decodeKeyValues(group.entries, this.#rootKey);
+      this.#merge(group.result);
+      if (group.result !== undefined) problemsChanged ||= group.result.problems.length > 0;
+    }
+    for (const [id, group] of this.#groups) if (group.entries.size === 0) this.#groups.delete(id);
+    if (problemsChanged) {
+      const problems: ProblemData[] = [];
+      // Keys of one skipped section (`udp/routers/a`, `udp/routers/b`) fall in several groups, each reporting the section once.
+      const seen = new Set<string>();
+      for (const group of this.#groups.values()) {
+        for (const p of group.result?.problems ?? []) {
+          const id = `${p.code}\n${p.key ?? ''}\n${p.message}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          problems.push(p);
+        }
+      }
+      problems.sort((a, b) => compareBytes(a.key ?? '', b.key ?? ''));
+      // A new array: the previous one may still be held (the last build's view).
+      (this.#result as { problems: ProblemData[] }).problems = problems;
+    }
+    return this.#result;
+  }
+
+  #group(key: string, prefix: string): Group {
+    let id = this.#groupIds.get(key);
+    if (id === undefined) this.#groupIds.set(key, (id = groupOf(key, prefix)));
+    let group = this.#groups.get(id);
+    if (group === undefined) this.#groups.set(id, (group = { entries: new Map(), result: undefined }));
+    return group;
+  }
+
+  #merge(result: DecodeResult | undefined): void {
+    if (result === undefined) return;
+    const out = this.#result;
+    for (const [k, v] of result.routers) out.routers.set(k, v);
+    for (const [k, v] of result.services) out.services.set(k, v);
+    for (const [k, v] of result.middlewares) out.middlewares.set(k, v);
+    for (const [k, v] of result.tls.certificates) out.tls.certificates.set(k, v);
+    for (const [k, v] of result.tls.options) out.tls.options.set(k, v);
+    for (const [k, v] of result.tls.stores) out.tls.stores.set(k, v);
+  }
+
+  #unmerge(result: DecodeResult | undefined): void {
+    if (result === undefined) return;
+    const out = this.#result;
+    for (const k of result.routers.keys()) out.routers.delete(k);
+    for (const k of result.services.keys()) out.services.delete(k);
+    for (const k of result.middlewares.keys()) out.middlewares.delete(k);
+    for (const k of result.tls.certificates.keys()) out.tls.certificates.delete(k);
+    for (const k of result.tls.options.keys()) out.tls.options.delete(k);
+    for (const k of result.tls.stores.keys()) out.tls.stores.delete(k);
   }
 }
 
@@ -54,31 +140,3 @@ function groupOf(key: string, prefix: string): string {
   return key.slice(prefix.length, end - 1).toLowerCase();
 }
 
-/** Same keys with the same values in the same order (the store lists keys in byte order). */
-function sameEntries(a: ReadonlyArray<readonly [string, string]>, b: ReadonlyArray<readonly [string, string]>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i]![0] !== b[i]![0] || a[i]![1] !== b[i]![1]) return false;
-  return true;
-}
-
-function merge(groups: Iterable<Group>): DecodeResult {
-  const out: DecodeResult = {
-    routers: new Map(),
-    services: new Map(),
-    middlewares: new Map(),
-    tls: { certificates: new Map(), options: new Map(), stores: new Map() },
-    problems: [],
-  };
-  const problems: ProblemData[] = out.problems;
-  for (const { result } of groups) {
-    for (const [k, v] of result.routers) out.routers.set(k, v);
-    for (const [k, v] of result.services) out.services.set(k, v);
-    for (const [k, v] of result.middlewares) out.middlewares.set(k, v);
-    for (const [k, v] of result.tls.certificates) out.tls.certificates.set(k, v);
-    for (const [k, v] of result.tls.options) out.tls.options.set(k, v);
-    for (const [k, v] of result.tls.stores) out.tls.stores.set(k, v);
-    for (const p of result.problems) problems.push(p);
-  }
-  problems.sort((a, b) => compareBytes(a.key ?? '', b.key ?? ''));
-  return out;
-}

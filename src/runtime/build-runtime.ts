@@ -9,12 +9,14 @@
  */
 import type { DecodeResult, Decoded, Router, Service, Middleware, StickyCookie } from '../config/dynamic.ts';
 import { RuleCache } from '../rules/rule-cache.ts';
+import { compileRule } from '../rules/compile.ts';
+import { compareBytes } from '../config/byte-order.ts';
 import { UnicodeTables } from '../rules/unicode-tables.ts';
 import { RuleError, type ProblemData } from '../errors.ts';
 import { middlewareTypes } from '../middlewares/registry.ts';
 import { checkMiddleware, middlewareReferences } from '../middlewares/check-middleware.ts';
 import { createHash } from 'node:crypto';
-import { EMPTY_TLS, type StickyCookieSpec, type CertificateSpec, type HealthCheckSpec, type MiddlewareSpec, type RouterSpec, type ServiceSpec, type Snapshot, type TlsOptionsSpec, type TlsSpec } from './snapshot.ts';
+import { EMPTY_SNAPSHOT, EMPTY_TLS, type StickyCookieSpec, type CertificateSpec, type HealthCheckSpec, type MiddlewareSpec, type RouterSpec, type ServiceSpec, type Snapshot, type TlsOptionsSpec, type TlsSpec } from './snapshot.ts';
 import type { TlsRouter } from '../acme/wanted-certificates.ts';
 
 export type Status = 'enabled' | 'disabled' | 'warning';
@@ -72,175 +74,408 @@ export interface BuildOutput {
   readonly snapshot: Snapshot;
 }
 
+/** Builds once from scratch (`switchyard check`, tests); a node keeps a RuntimeBuilder instead. */
 export function buildRuntime(input: BuildInput): BuildOutput {
-  const routers = new Map<string, RouterInfo>();
-  const services = new Map<string, ServiceInfo>();
-  const middlewares = new Map<string, MiddlewareInfo>();
-  const validRouters = new Map<string, { router: Router; provider: string; root: string; rawName: string }>();
-  const validServices = new Map<string, Service>();
-  const validMiddlewares = new Map<string, Middleware>();
-  const problems: ProblemData[] = [];
+  return new RuntimeBuilder().build(input);
+}
 
-  for (const [provider, { decoded, root }] of input.providers) {
-    problems.push(...decoded.problems);
-    for (const [name, d] of decoded.services) {
-      const info = objectInfo(name, provider, d);
-      services.set(info.name, info);
-      if (d.value !== undefined) validServices.set(info.name, d.value);
+/** Beyond this many changed routers a full build costs less than patching each one. */
+const PATCH_LIMIT = 1_000;
+
+interface RouterRecord {
+  readonly decoded: Decoded<Router>;
+  readonly info: RouterInfo;
+  /** What the snapshot holds for it, when enabled. */
+  readonly target: RouterSpec | undefined;
+  readonly tlsRouter: TlsRouter | undefined;
+  /** Services and middlewares the snapshot keeps for it (`s:`/`m:` names), when enabled. */
+  readonly uses: readonly string[];
+  /** The infos whose `usedBy` lists it. */
+  readonly listedIn: ReadonlyArray<{ readonly usedBy: string[] }>;
+}
+
+/** What the next build patches when only routers changed. */
+interface Built {
+  readonly input: BuildInput;
+  readonly routers: Map<string, RouterRecord>;
+  /** The view's routers map, patched in place. */
+  readonly routerInfos: Map<string, RouterInfo>;
+  readonly services: Map<string, ServiceInfo>;
+  readonly middlewares: Map<string, MiddlewareInfo>;
+  readonly serviceDecoded: ReadonlyMap<string, Decoded<Service>>;
+  readonly middlewareDecoded: ReadonlyMap<string, Decoded<Middleware>>;
+  readonly providerProblems: ReadonlyMap<string, readonly ProblemData[]>;
+  readonly serviceSpecs: ReadonlyMap<string, ServiceSpec>;
+  readonly validMiddlewares: ReadonlyMap<string, Middleware>;
+  readonly middlewareRefs: ReadonlyMap<string, { services: string[]; middlewares: string[] }>;
+  /** `s:`/`m:` name → enabled routers using it. */
+  readonly uses: Map<string, number>;
+  readonly entryPoints: Map<string, Map<string, RouterSpec>>;
+  readonly tlsRouters: Map<string, TlsRouter>;
+  snapshot: Snapshot;
+}
+
+/**
+ * The compile step, kept across builds. A build where only routers changed (compared by decoded
+ * object: the incremental decoder keeps unchanged ones as they were) patches the last one: the
+ * changed routers are checked again against the services and middlewares, which did not change,
+ * and the view's maps and the snapshot's parts are patched; everything else is reused as is. Any
+ * other change builds everything again (specs of unchanged objects are still reused, so the
+ * snapshot delta stays small). Either way the result is what a build from scratch gives, except
+ * for the order of maps (the API sorts) and `usedBy`, which is sorted as Traefik does.
+ */
+export class RuntimeBuilder {
+  #built: Built | undefined;
+  readonly #routerSpecs = new WeakMap<Decoded<Router>, RouterSpec>();
+  readonly #serviceSpecs = new WeakMap<Decoded<Service>, ServiceSpec>();
+  readonly #middlewareSpecs = new WeakMap<Decoded<Middleware>, MiddlewareSpec>();
+
+  build(input: BuildInput): BuildOutput {
+    const changed = this.#changedRouters(input);
+    if (changed !== undefined) return this.#patch(input, changed);
+    return this.#full(input);
+  }
+
+  /** Qualified names of the routers that changed, or undefined when anything else did. */
+  #changedRouters(input: BuildInput): string[] | undefined {
+    const built = this.#built;
+    if (built === undefined) return undefined;
+    const before = built.input;
+    if (before.entryPoints !== input.entryPoints || before.defaultEntryPoints !== input.defaultEntryPoints || before.defaultRuleSyntax !== input.defaultRuleSyntax) return undefined;
+    if (before.providers.size !== input.providers.size) return undefined;
+    let services = 0;
+    let middlewares = 0;
+    let routers = 0;
+    const changed: string[] = [];
+    for (const [provider, { decoded, root }] of input.providers) {
+      if (before.providers.get(provider)?.root !== root || built.providerProblems.get(provider) !== decoded.problems) return undefined;
+      for (const [name, d] of decoded.services) {
+        if (built.serviceDecoded.get(`${name}@${provider}`) !== d) return undefined;
+        services += 1;
+      }
+      for (const [name, d] of decoded.middlewares) {
+        if (built.middlewareDecoded.get(`${name}@${provider}`) !== d) return undefined;
+        middlewares += 1;
+      }
+      for (const [name, d] of decoded.routers) {
+        const qualified = `${name}@${provider}`;
+        if (built.routers.get(qualified)?.decoded !== d) changed.push(qualified);
+        else routers += 1;
+        if (changed.length > PATCH_LIMIT) return undefined;
+      }
     }
-    for (const [name, d] of decoded.middlewares) {
-      const info = objectInfo(name, provider, d);
-      middlewares.set(info.name, info);
-      if (d.value !== undefined) {
-        const type = Object.keys(d.value).find((k) => (d.value as Record<string, unknown>)[k] !== undefined);
-        if (type === undefined || !middlewareTypes.has(type)) {
-          disable(info, { code: 'SY_MIDDLEWARE_UNSUPPORTED', key: `${root}/http/middlewares/${name}/${type ?? ''}`, message: `middleware type ${type ?? '(none)'} is not supported by this version of Switchyard` });
-        } else {
-          // The compile step: what decoding cannot see (a regex, CIDR, hash, range) is checked here.
-          const problems = checkMiddleware(type, (d.value as Record<string, unknown>)[type], `${root}/http/middlewares/${name}`);
-          for (const problem of problems) disable(info, problem);
-          if (problems.length === 0) validMiddlewares.set(info.name, d.value);
+    if (services !== built.serviceDecoded.size || middlewares !== built.middlewareDecoded.size) return undefined;
+    // Routers gone: the ones kept are fewer than those built.
+    if (routers < built.routers.size) {
+      const present = new Set<string>();
+      for (const [provider, { decoded }] of input.providers) for (const name of decoded.routers.keys()) present.add(`${name}@${provider}`);
+      for (const name of built.routers.keys()) if (!present.has(name)) changed.push(name);
+      if (changed.length > PATCH_LIMIT) return undefined;
+    }
+    return changed;
+  }
+
+  #full(input: BuildInput): BuildOutput {
+    const services = new Map<string, ServiceInfo>();
+    const middlewares = new Map<string, MiddlewareInfo>();
+    const serviceDecoded = new Map<string, Decoded<Service>>();
+    const middlewareDecoded = new Map<string, Decoded<Middleware>>();
+    const providerProblems = new Map<string, readonly ProblemData[]>();
+    const validServices = new Map<string, Service>();
+    const validMiddlewares = new Map<string, Middleware>();
+    const problems: ProblemData[] = [];
+
+    for (const [provider, { decoded, root }] of input.providers) {
+      problems.push(...decoded.problems);
+      providerProblems.set(provider, decoded.problems);
+      for (const [name, d] of decoded.services) {
+        const info = objectInfo(name, provider, d);
+        services.set(info.name, info);
+        serviceDecoded.set(info.name, d);
+        if (d.value !== undefined) validServices.set(info.name, d.value);
+      }
+      for (const [name, d] of decoded.middlewares) {
+        const info = objectInfo(name, provider, d);
+        middlewares.set(info.name, info);
+        middlewareDecoded.set(info.name, d);
+        if (d.value !== undefined) {
+          const type = Object.keys(d.value).find((k) => (d.value as Record<string, unknown>)[k] !== undefined);
+          if (type === undefined || !middlewareTypes.has(type)) {
+            disable(info, { code: 'SY_MIDDLEWARE_UNSUPPORTED', key: `${root}/http/middlewares/${name}/${type ?? ''}`, message: `middleware type ${type ?? '(none)'} is not supported by this version of Switchyard` });
+          } else {
+            // The compile step: what decoding cannot see (a regex, CIDR, hash, range) is checked here.
+            const problems = checkMiddleware(type, (d.value as Record<string, unknown>)[type], `${root}/http/middlewares/${name}`);
+            for (const problem of problems) disable(info, problem);
+            if (problems.length === 0) validMiddlewares.set(info.name, d.value);
+          }
         }
       }
     }
-    for (const [name, d] of decoded.routers) {
-      const info: RouterInfo = { ...objectInfo(name, provider, d), using: [] };
-      routers.set(info.name, info);
-      if (d.value !== undefined) validRouters.set(info.name, { router: d.value, provider, root, rawName: name });
-    }
-  }
 
-  // Middlewares referencing others (chain) or a service (errors) need those to be valid; a chain must not contain itself.
-  const middlewareRefs = new Map<string, { services: string[]; middlewares: string[] }>();
-  for (const [name, middleware] of validMiddlewares) {
-    const spec = middlewareSpec(middleware);
-    const provider = middlewares.get(name)!.provider;
-    const refs = middlewareReferences(spec.type, spec.options);
-    middlewareRefs.set(name, { services: refs.services.map((r) => qualify(r, provider)), middlewares: refs.middlewares.map((r) => qualify(r, provider)) });
-  }
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [name, refs] of middlewareRefs) {
-      if (!validMiddlewares.has(name)) continue;
-      const info = middlewares.get(name)!;
-      const missing = refs.middlewares.filter((m) => !validMiddlewares.has(m));
-      const services_ = refs.services.filter((svc) => !validServices.has(svc));
-      let problem: ProblemData | undefined;
-      if (missing.length > 0) problem = { code: 'SY_MIDDLEWARE_REFERENCE', message: `references middleware(s) that do not exist or are invalid: ${missing.join(', ')}` };
-      else if (services_.length > 0) problem = { code: 'SY_MIDDLEWARE_REFERENCE', message: `references service(s) that do not exist or are invalid: ${services_.join(', ')}` };
-      else if (containsItself(name, middlewareRefs)) problem = { code: 'SY_MIDDLEWARE_REFERENCE', message: 'the chain contains itself' };
-      if (problem !== undefined) {
-        disable(info, problem);
-        validMiddlewares.delete(name);
-        changed = true;
+    // Middlewares referencing others (chain) or a service (errors) need those to be valid; a chain must not contain itself.
+    const middlewareRefs = new Map<string, { services: string[]; middlewares: string[] }>();
+    for (const [name, middleware] of validMiddlewares) {
+      const spec = middlewareSpec(middleware);
+      const provider = middlewares.get(name)!.provider;
+      const refs = middlewareReferences(spec.type, spec.options);
+      middlewareRefs.set(name, { services: refs.services.map((r) => qualify(r, provider)), middlewares: refs.middlewares.map((r) => qualify(r, provider)) });
+    }
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const [name, refs] of middlewareRefs) {
+        if (!validMiddlewares.has(name)) continue;
+        const info = middlewares.get(name)!;
+        const missing = refs.middlewares.filter((m) => !validMiddlewares.has(m));
+        const services_ = refs.services.filter((svc) => !validServices.has(svc));
+        let problem: ProblemData | undefined;
+        if (missing.length > 0) problem = { code: 'SY_MIDDLEWARE_REFERENCE', message: `references middleware(s) that do not exist or are invalid: ${missing.join(', ')}` };
+        else if (services_.length > 0) problem = { code: 'SY_MIDDLEWARE_REFERENCE', message: `references service(s) that do not exist or are invalid: ${services_.join(', ')}` };
+        else if (containsItself(name, middlewareRefs)) problem = { code: 'SY_MIDDLEWARE_REFERENCE', message: 'the chain contains itself' };
+        if (problem !== undefined) {
+          disable(info, problem);
+          validMiddlewares.delete(name);
+          changed = true;
+        }
       }
     }
+
+    // Services referencing other services (weighted, mirroring, failover) need those to be valid.
+    const serviceSpecs = new Map<string, ServiceSpec>();
+    for (const [name, service] of validServices) {
+      const provider = services.get(name)!.provider;
+      const h2c = service.loadBalancer?.servers.findIndex((s) => s.url.startsWith('h2c:')) ?? -1;
+      if (h2c !== -1) {
+        const rawName = name.slice(0, name.lastIndexOf('@'));
+        const root = input.providers.get(provider)!.root;
+        disable(services.get(name)!, { code: 'SY_SERVICE_UNSUPPORTED', key: `${root}/http/services/${rawName}/loadBalancer/servers/${h2c}/url`, message: 'h2c:// (cleartext HTTP/2) upstreams are not supported yet; use http:// or https://' });
+        continue;
+      }
+      const decoded = serviceDecoded.get(name)!;
+      let spec = this.#serviceSpecs.get(decoded);
+      if (spec === undefined) this.#serviceSpecs.set(decoded, (spec = qualifyChildren(serviceSpec(service, name), provider)));
+      const missing = childServices(spec).filter((child) => !validServices.has(child));
+      if (missing.length > 0) {
+        disable(services.get(name)!, { code: 'SY_SERVICE_REFERENCE', message: `references service(s) that do not exist or are invalid: ${missing.join(', ')}` });
+        continue;
+      }
+      serviceSpecs.set(name, spec);
+    }
+
+    const built: Built = {
+      input,
+      routers: new Map(),
+      routerInfos: new Map(),
+      services,
+      middlewares,
+      serviceDecoded,
+      middlewareDecoded,
+      providerProblems,
+      serviceSpecs,
+      validMiddlewares,
+      middlewareRefs,
+      uses: new Map(),
+      entryPoints: new Map(input.entryPoints.map((ep) => [ep, new Map()])),
+      tlsRouters: new Map(),
+      snapshot: EMPTY_SNAPSHOT,
+    };
+    const cache = input.ruleCache ?? new RuleCache();
+    const check = ruleChecker((rule, syntax, tables) => cache.compile(rule, syntax, tables));
+    for (const [provider, { decoded, root }] of input.providers) {
+      for (const [name, d] of decoded.routers) this.#addRouter(built, `${name}@${provider}`, provider, root, name, d, check);
+    }
+    cache.sweep();
+    for (const info of services.values()) info.usedBy.sort(compareBytes);
+    for (const info of middlewares.values()) info.usedBy.sort(compareBytes);
+
+    const snapshotServices: Record<string, ServiceSpec> = {};
+    const snapshotMiddlewares: Record<string, MiddlewareSpec> = {};
+    for (const use of [...built.uses.keys()].sort()) {
+      const name = use.slice(2);
+      if (use.startsWith('s:')) snapshotServices[name] = serviceSpecs.get(name)!;
+      else snapshotMiddlewares[name] = this.#middlewareSpec(name, built);
+    }
+    const entryPoints: Record<string, { routers: RouterSpec[] }> = {};
+    for (const [ep, routers] of built.entryPoints) entryPoints[ep] = { routers: [...routers.values()] };
+    built.snapshot = { revision: input.revision, entryPoints, services: snapshotServices, middlewares: snapshotMiddlewares, tls: this.#tls(input, problems) };
+    this.#built = built;
+    return {
+      view: { revision: input.revision, tlsRouters: [...built.tlsRouters.values()], routers: built.routerInfos, services, middlewares, problems },
+      snapshot: built.snapshot,
+    };
   }
 
-  // Services referencing other services (weighted, mirroring, failover) need those to be valid.
-  const serviceSpecs = new Map<string, ServiceSpec>();
-  for (const [name, service] of validServices) {
-    const provider = services.get(name)!.provider;
-    const h2c = service.loadBalancer?.servers.findIndex((s) => s.url.startsWith('h2c:')) ?? -1;
-    if (h2c !== -1) {
-      const rawName = name.slice(0, name.lastIndexOf('@'));
-      const root = input.providers.get(provider)!.root;
-      disable(services.get(name)!, { code: 'SY_SERVICE_UNSUPPORTED', key: `${root}/http/services/${rawName}/loadBalancer/servers/${h2c}/url`, message: 'h2c:// (cleartext HTTP/2) upstreams are not supported yet; use http:// or https://' });
-      continue;
+  #patch(input: BuildInput, changed: readonly string[]): BuildOutput {
+    const built = this.#built!;
+    const previous = built.snapshot;
+    const touchedEntryPoints = new Set<string>();
+    let snapshotServices: Record<string, ServiceSpec> | undefined;
+    let snapshotMiddlewares: Record<string, MiddlewareSpec> | undefined;
+    const sortUsedBy = new Set<string[]>();
+    const release = (use: string): void => {
+      const count = built.uses.get(use)! - 1;
+      if (count > 0) {
+        built.uses.set(use, count);
+        return;
+      }
+      built.uses.delete(use);
+      if (use.startsWith('s:')) delete (snapshotServices ??= { ...previous.services })[use.slice(2)];
+      else delete (snapshotMiddlewares ??= { ...previous.middlewares })[use.slice(2)];
+    };
+    for (const name of changed) {
+      const old = built.routers.get(name);
+      if (old === undefined) continue;
+      built.routers.delete(name);
+      built.routerInfos.delete(name);
+      for (const info of old.listedIn) {
+        const at = info.usedBy.indexOf(name);
+        if (at !== -1) info.usedBy.splice(at, 1);
+      }
+      if (old.target !== undefined) {
+        for (const ep of old.info.using) {
+          built.entryPoints.get(ep)?.delete(name);
+          touchedEntryPoints.add(ep);
+        }
+        for (const use of old.uses) release(use);
+      }
+      built.tlsRouters.delete(name);
     }
-    const spec = serviceSpec(service, name);
-    const missing = childServices(spec).map((child) => qualify(child, provider)).filter((child) => !validServices.has(child));
-    if (missing.length > 0) {
-      disable(services.get(name)!, { code: 'SY_SERVICE_REFERENCE', message: `references service(s) that do not exist or are invalid: ${missing.join(', ')}` });
-      continue;
+    const check = ruleChecker((rule, syntax, tables) => compileRule(rule, syntax, tables));
+    for (const name of changed) {
+      const at = name.lastIndexOf('@');
+      const provider = name.slice(at + 1);
+      const rawName = name.slice(0, at);
+      const { decoded, root } = input.providers.get(provider)!;
+      const d = decoded.routers.get(rawName);
+      if (d === undefined) continue;
+      const record = this.#addRouter(built, name, provider, root, rawName, d, check, (use) => {
+        if (built.uses.has(use)) return;
+        const spec = use.slice(2);
+        if (use.startsWith('s:')) (snapshotServices ??= { ...previous.services })[spec] = built.serviceSpecs.get(spec)!;
+        else (snapshotMiddlewares ??= { ...previous.middlewares })[spec] = this.#middlewareSpec(spec, built);
+      });
+      for (const info of record.listedIn) sortUsedBy.add(info.usedBy);
+      if (record.target !== undefined) for (const ep of record.info.using) touchedEntryPoints.add(ep);
     }
-    serviceSpecs.set(name, qualifyChildren(spec, provider));
+    for (const list of sortUsedBy) list.sort(compareBytes);
+    const entryPoints: Record<string, { routers: RouterSpec[] }> = { ...previous.entryPoints } as Record<string, { routers: RouterSpec[] }>;
+    for (const ep of touchedEntryPoints) entryPoints[ep] = { routers: [...built.entryPoints.get(ep)!.values()] };
+    const problems: ProblemData[] = [];
+    for (const { decoded } of input.providers.values()) problems.push(...decoded.problems);
+    built.snapshot = {
+      revision: input.revision,
+      entryPoints,
+      services: snapshotServices ?? previous.services,
+      middlewares: snapshotMiddlewares ?? previous.middlewares,
+      tls: this.#tls(input, problems),
+    };
+    (built as { input: BuildInput }).input = input;
+    return {
+      view: { revision: input.revision, tlsRouters: [...built.tlsRouters.values()], routers: built.routerInfos, services: built.services, middlewares: built.middlewares, problems },
+      snapshot: built.snapshot,
+    };
   }
 
-  const known = new Set(input.entryPoints);
-  const routeCandidates: { name: string; rule: string; syntax: 'v2' | 'v3'; priority: number | undefined; target: RouterSpec; root: string; rawName: string }[] = [];
-  for (const [name, { router, provider, root, rawName }] of validRouters) {
-    const info = routers.get(name)!;
+  /** Checks one router against the services and middlewares of `built` and adds it there. */
+  #addRouter(built: Built, name: string, provider: string, root: string, rawName: string, d: Decoded<Router>, check: RuleCheck, newUse?: (use: string) => void): RouterRecord {
+    const info: RouterInfo = { ...objectInfo(rawName, provider, d), using: [] };
+    const listedIn: Array<{ usedBy: string[] }> = [];
+    const router = d.value;
+    if (router === undefined) {
+      const record: RouterRecord = { decoded: d, info, target: undefined, tlsRouter: undefined, uses: [], listedIn };
+      built.routers.set(name, record);
+      built.routerInfos.set(name, info);
+      return record;
+    }
     const key = (field: string) => `${root}/http/routers/${rawName}/${field}`;
     const service = qualify(router.service, provider);
-    const serviceInfo = services.get(service);
+    const serviceInfo = built.services.get(service);
     if (serviceInfo === undefined) disable(info, { code: 'SY_ROUTER_SERVICE_MISSING', key: key('service'), message: `the service "${service}" does not exist` });
-    else if (!serviceSpecs.has(service)) disable(info, { code: 'SY_ROUTER_SERVICE_INVALID', key: key('service'), message: `the service "${service}" is invalid: ${serviceInfo.errors.map((e) => e.message).join('; ')}` });
-    const chain: string[] = [];
+    else if (!built.serviceSpecs.has(service)) disable(info, { code: 'SY_ROUTER_SERVICE_INVALID', key: key('service'), message: `the service "${service}" is invalid: ${serviceInfo.errors.map((e) => e.message).join('; ')}` });
     for (const [i, m] of (router.middlewares ?? []).entries()) {
       const qualified = qualify(m, provider);
-      const mInfo = middlewares.get(qualified);
+      const mInfo = built.middlewares.get(qualified);
       if (mInfo === undefined) disable(info, { code: 'SY_ROUTER_MIDDLEWARE_MISSING', key: key(`middlewares/${i}`), message: `the middleware "${qualified}" does not exist` });
-      else if (!validMiddlewares.has(qualified)) disable(info, { code: 'SY_ROUTER_MIDDLEWARE_INVALID', key: key(`middlewares/${i}`), message: `the middleware "${qualified}" is invalid: ${mInfo.errors.map((e) => e.message).join('; ')}` });
-      else mInfo.usedBy.push(name);
-      chain.push(qualified);
+      else if (!built.validMiddlewares.has(qualified)) disable(info, { code: 'SY_ROUTER_MIDDLEWARE_INVALID', key: key(`middlewares/${i}`), message: `the middleware "${qualified}" is invalid: ${mInfo.errors.map((e) => e.message).join('; ')}` });
+      else {
+        mInfo.usedBy.push(name);
+        listedIn.push(mInfo);
+      }
     }
-    const wanted = router.entryPoints !== undefined && router.entryPoints.length > 0 ? router.entryPoints : input.defaultEntryPoints;
+    const known = built.input.entryPoints;
+    const wanted = router.entryPoints !== undefined && router.entryPoints.length > 0 ? router.entryPoints : built.input.defaultEntryPoints;
     for (const ep of wanted) {
-      if (known.has(ep)) info.using.push(ep);
+      if (known.includes(ep)) info.using.push(ep);
       else addError(info, { code: 'SY_ROUTER_ENTRYPOINT', key: key('entryPoints'), message: `entry point "${ep}" does not exist` });
     }
     if (info.using.length === 0 && info.status !== 'disabled') disable(info, { code: 'SY_ROUTER_ENTRYPOINT', key: key('entryPoints'), message: 'no valid entry point for this router' });
-    serviceInfo?.usedBy.push(name);
-    if (info.status === 'disabled') continue;
-    const syntax = router.ruleSyntax ?? input.defaultRuleSyntax;
-    const priority = router.priority === undefined || router.priority === 0 ? undefined : router.priority;
-    routeCandidates.push({
-      name,
-      rule: router.rule,
-      syntax,
-      priority,
-      root,
-      rawName,
-      target: { name, rule: router.rule, syntax, priority, service, middlewares: chain, tls: router.tls !== undefined },
-    });
+    if (serviceInfo !== undefined) {
+      serviceInfo.usedBy.push(name);
+      listedIn.push(serviceInfo);
+    }
+    const syntax = router.ruleSyntax ?? built.input.defaultRuleSyntax;
+    if (info.status !== 'disabled') {
+      const error = check(router.rule, syntax);
+      if (error !== undefined) disable(info, { code: error.code, key: key('rule'), message: error.message });
+    }
+    if (info.status === 'disabled') {
+      const record: RouterRecord = { decoded: d, info, target: undefined, tlsRouter: undefined, uses: [], listedIn };
+      built.routers.set(name, record);
+      built.routerInfos.set(name, info);
+      return record;
+    }
+    let target = this.#routerSpecs.get(d);
+    if (target === undefined || target.syntax !== syntax || target.name !== name) {
+      const priority = router.priority === undefined || router.priority === 0 ? undefined : router.priority;
+      target = { name, rule: router.rule, syntax, priority, service, middlewares: (router.middlewares ?? []).map((m) => qualify(m, provider)), tls: router.tls !== undefined };
+      this.#routerSpecs.set(d, target);
+    }
+    for (const ep of info.using) built.entryPoints.get(ep)!.set(name, target);
+    const used = new Set<string>();
+    collectServices(service, built.serviceSpecs, used);
+    const usedMiddlewares = new Set<string>();
+    for (const m of target.middlewares) collectMiddlewares(m, built.middlewareRefs, usedMiddlewares, (svc) => collectServices(svc, built.serviceSpecs, used));
+    const uses = [...[...used].map((s) => `s:${s}`), ...[...usedMiddlewares].map((m) => `m:${m}`)];
+    for (const use of uses) {
+      newUse?.(use);
+      built.uses.set(use, (built.uses.get(use) ?? 0) + 1);
+    }
+    const tls = router.tls;
+    const tlsRouter = tls?.certResolver === undefined ? undefined : { name, rule: router.rule, syntax, certResolver: tls.certResolver, domains: tls.domains };
+    if (tlsRouter !== undefined) built.tlsRouters.set(name, tlsRouter);
+    const record: RouterRecord = { decoded: d, info, target, tlsRouter, uses, listedIn };
+    built.routers.set(name, record);
+    built.routerInfos.set(name, info);
+    return record;
   }
 
-  // Only the rules' errors are needed here (the data planes build the tables): compile each rule,
-  // through the cache, without ordering or indexing ten thousand routes for nothing.
-  const ruleErrors = new Map<string, RuleError>();
+  #middlewareSpec(name: string, built: Built): MiddlewareSpec {
+    const decoded = built.middlewareDecoded.get(name)!;
+    let spec = this.#middlewareSpecs.get(decoded);
+    if (spec === undefined) this.#middlewareSpecs.set(decoded, (spec = middlewareSpec(built.validMiddlewares.get(name)!)));
+    return spec;
+  }
+
+  /** The TLS section, the previous object when nothing in it changed (so no delta carries it). */
+  #tls(input: BuildInput, problems: ProblemData[]): TlsSpec {
+    const tls = tlsSpec(input, problems);
+    const previous = this.#built?.snapshot.tls;
+    return previous !== undefined && JSON.stringify(previous) === JSON.stringify(tls) ? previous : tls;
+  }
+}
+
+type RuleCheck = (rule: string, syntax: 'v2' | 'v3') => RuleError | undefined;
+
+/** A rule's error, if it has one: only that is needed here (the data planes build the tables). */
+function ruleChecker(compile: (rule: string, syntax: 'v2' | 'v3', tables: UnicodeTables) => unknown): RuleCheck {
   const tables = new UnicodeTables();
-  const cache = input.ruleCache ?? new RuleCache();
-  for (const c of routeCandidates) {
+  return (rule, syntax) => {
     try {
-      cache.compile(c.rule, c.syntax, tables);
+      compile(rule, syntax, tables);
+      return undefined;
     } catch (error) {
       if (!(error instanceof RuleError)) throw error;
-      ruleErrors.set(c.name, error);
+      return error;
     }
-  }
-  cache.sweep();
-  const entryPoints: Record<string, { routers: RouterSpec[] }> = {};
-  for (const ep of input.entryPoints) entryPoints[ep] = { routers: [] };
-  const usedServices = new Set<string>();
-  const usedMiddlewares = new Set<string>();
-  for (const c of routeCandidates) {
-    const info = routers.get(c.name)!;
-    const error = ruleErrors.get(c.name);
-    if (error !== undefined) {
-      disable(info, { code: error.code, key: `${c.root}/http/routers/${c.rawName}/rule`, message: error.message });
-      continue;
-    }
-    for (const ep of info.using) entryPoints[ep]!.routers.push(c.target);
-    collectServices(c.target.service, serviceSpecs, usedServices);
-    for (const m of c.target.middlewares) collectMiddlewares(m, middlewareRefs, usedMiddlewares, (svc) => collectServices(svc, serviceSpecs, usedServices));
-  }
-
-  const snapshotServices: Record<string, ServiceSpec> = {};
-  for (const name of [...usedServices].sort()) snapshotServices[name] = serviceSpecs.get(name)!;
-  const snapshotMiddlewares: Record<string, MiddlewareSpec> = {};
-  for (const name of [...usedMiddlewares].sort()) snapshotMiddlewares[name] = middlewareSpec(validMiddlewares.get(name)!);
-
-  const tlsRouters: TlsRouter[] = [];
-  for (const c of routeCandidates) {
-    if (ruleErrors.has(c.name)) continue;
-    const tls = validRouters.get(c.name)!.router.tls;
-    if (tls?.certResolver !== undefined) tlsRouters.push({ name: c.name, rule: c.rule, syntax: c.syntax, certResolver: tls.certResolver, domains: tls.domains });
-  }
-
-  return {
-    view: { revision: input.revision, tlsRouters, routers, services, middlewares, problems },
-    snapshot: { revision: input.revision, entryPoints, services: snapshotServices, middlewares: snapshotMiddlewares, tls: tlsSpec(input, problems) },
   };
 }
 

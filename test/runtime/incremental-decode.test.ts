@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeKeyValues } from '../../src/config/decode.ts';
+import type { DecodeResult } from '../../src/config/dynamic.ts';
+import { IncrementalDecoder } from '../../src/config/incremental-decode.ts';
+
+/** A small deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
+
+/** Keys of a few routers, services and middlewares, some bad (unknown fields, bad values, stray keys). */
+function randomEntry(r: () => number): [string, string] {
+  const name = pick(r, ['a', 'b', 'c', 'A', 'd']);
+  return pick(r, [
+    (): [string, string] => [`traefik/http/routers/${name}/rule`, pick(r, ['Host(`a.test`)', 'PathPrefix(`/`)'])],
+    (): [string, string] => [`traefik/http/routers/${name}/service`, pick(r, ['s1', 's2'])],
+    (): [string, string] => [`traefik/http/routers/${name}/priority`, pick(r, ['5', 'high'])],
+    (): [string, string] => [`traefik/http/routers/${name}/bogus`, 'x'],
+    (): [string, string] => [`traefik/http/services/s${name}/loadBalancer/servers/0/url`, pick(r, ['http://127.0.0.1:1', 'http://127.0.0.1:2'])],
+    (): [string, string] => [`traefik/http/middlewares/m${name}/addPrefix/prefix`, pick(r, ['/p', '/q'])],
+    (): [string, string] => [`traefik/tls/stores/default/defaultCertificate/certFile`, pick(r, ['/c1', '/c2'])],
+    (): [string, string] => [`traefik/udp/routers/${name}/service`, 'x'],
+    (): [string, string] => [`/traefik/http/routers/${name}/rule`, 'Path(`/`)'],
+  ])();
+}
+
+function plain(result: DecodeResult): unknown {
+  const sorted = <T>(map: Map<string, T>) => Object.fromEntries([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return {
+    routers: sorted(result.routers),
+    services: sorted(result.services),
+    middlewares: sorted(result.middlewares),
+    tls: { certificates: sorted(result.tls.certificates), options: sorted(result.tls.options), stores: sorted(result.tls.stores) },
+    problems: result.problems,
+  };
+}
+
+describe('incremental decoding', () => {
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    it(`seed ${seed}: 150 random key changes decode as the whole set does, unchanged objects kept as they were`, () => {
+      const r = random(seed);
+      const keys = new Map<string, string>();
+      const decoder = new IncrementalDecoder('traefik');
+      for (let step = 0; step < 150; step++) {
+        const changes = 1 + Math.floor(r() * 3);
+        for (let i = 0; i < changes; i++) {
+          const [key, value] = randomEntry(r);
+          if (r() < 0.3) keys.delete(key);
+          else keys.set(key, value);
+        }
+        const before = new Map(decoder.decode([...keys]).routers);
+        const changedRouterKeys = new Set<string>();
+        if (r() < 0.5) {
+          const [key, value] = randomEntry(r);
+          keys.set(key, value);
+          const match = /^traefik\/http\/routers\/([^/]+)\//.exec(key);
+          if (match !== null) changedRouterKeys.add(match[1]!.toLowerCase());
+        }
+        const result = decoder.decode([...keys]);
+        assert.deepEqual(plain(result), plain(decodeKeyValues([...keys], 'traefik')), `step ${step}`);
+        for (const [name, decoded] of result.routers) {
+          if (!changedRouterKeys.has(name.toLowerCase()) && before.has(name)) assert.equal(decoded, before.get(name), `router ${name} was decoded again`);
+        }
+      }
+    });
+  }
+});
