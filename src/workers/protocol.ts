@@ -3,7 +3,7 @@
  * (Piscina `workerData`), the tasks, and the messages on each worker's control port. Everything is
  * plain structured-cloneable data; errors travel as `{ code, message }`, never as instances.
  */
-import type { CertificateSpec, Snapshot } from '../runtime/snapshot.ts';
+import type { CertificateSpec } from '../runtime/snapshot.ts';
 import type { MetricsDelta, WorkerStats } from './request-metrics.ts';
 
 /**
@@ -64,11 +64,14 @@ export interface HealthVerdict {
 
 /** Main thread → one worker, on that worker's control port. */
 export type DownMessage =
-  /** First message: the worker serves nothing before it has this. `id` is its slot number. */
-  | { readonly type: 'state'; readonly id: number; readonly snapshot: Snapshot; readonly health: readonly HealthVerdict[] }
+  /** First message: the worker serves nothing before it has this. `id` is its slot number; `json` the full snapshot. */
+  | { readonly type: 'state'; readonly id: number; readonly json: string; readonly health: readonly HealthVerdict[] }
   /** The snapshot as JSON text: serialized once for every thread (a string is copied, not walked),
    * where structured cloning a 10,000-router snapshot per thread cost ~35 ms each (bench/scale.ts). */
   | { readonly type: 'snapshot'; readonly json: string }
+  /** What changed since the snapshot of `baseRevision` (runtime/snapshot-delta.ts), as JSON. A thread
+   * that does not serve that revision answers `resync` and gets the full snapshot. */
+  | { readonly type: 'delta'; readonly baseRevision: number; readonly revision: number; readonly json: string }
   | { readonly type: 'health'; readonly verdict: HealthVerdict }
   /** Send a metrics delta now, tagged with `request`. */
   | { readonly type: 'flush'; readonly request: number }
@@ -81,6 +84,8 @@ export type UpMessage =
   | { readonly type: 'hello'; readonly threadId: number; readonly port: unknown }
   | { readonly type: 'ready'; readonly revision: number }
   | { readonly type: 'applied'; readonly revision: number }
+  /** A delta did not fit the snapshot this thread serves (`revision`): send the full one. */
+  | { readonly type: 'resync'; readonly revision: number }
   | { readonly type: 'heartbeat'; readonly stats: WorkerStats }
   | { readonly type: 'metrics'; readonly request: number; readonly delta: MetricsDelta; readonly stats: WorkerStats }
   /** reuseport mode: this worker's listeners are bound and taking connections. */

@@ -22,6 +22,7 @@ import { IpMatcher } from '../proxy/ip-matcher.ts';
 import type { EntryPointSettings } from '../proxy/request-context.ts';
 import type { DownMessage, UpMessage, WorkerSettings, WorkerTask } from './protocol.ts';
 import type { Snapshot } from '../runtime/snapshot.ts';
+import type { SnapshotDelta } from '../runtime/snapshot-delta.ts';
 import { RequestMetrics } from './request-metrics.ts';
 
 const settings = workerData as WorkerSettings;
@@ -64,6 +65,8 @@ const send = (message: UpMessage): void => control.postMessage(message);
 let drained: Promise<void> | undefined;
 let markDrained: () => void = () => {};
 const drainedSignal = new Promise<void>((resolve) => (markDrained = resolve));
+/** A resync was asked for: deltas are skipped until the full snapshot arrives. */
+let awaitingSnapshot = false;
 
 function stats() {
   let served = 0;
@@ -90,7 +93,19 @@ function onMessage(message: DownMessage): void {
   switch (message.type) {
     case 'snapshot':
       dataPlane.apply(JSON.parse(message.json) as Snapshot);
+      awaitingSnapshot = false;
       send({ type: 'applied', revision: dataPlane.revision });
+      return;
+    case 'delta':
+      // Older than what this thread serves (a full snapshot overtook it): nothing to do.
+      if (message.revision <= dataPlane.revision) return;
+      if (!awaitingSnapshot && dataPlane.applyDelta(JSON.parse(message.json) as SnapshotDelta)) {
+        send({ type: 'applied', revision: dataPlane.revision });
+        return;
+      }
+      // Not this thread's base: ask once for the full snapshot, and skip deltas until it comes.
+      if (!awaitingSnapshot) send({ type: 'resync', revision: dataPlane.revision });
+      awaitingSnapshot = true;
       return;
     case 'health':
       dataPlane.setServerHealth(message.verdict.service, message.verdict.url, message.verdict.healthy);
@@ -131,7 +146,7 @@ const state = await new Promise<Extract<DownMessage, { type: 'state' }>>((resolv
   parentPort!.postMessage({ type: 'hello', threadId, port: port2 } satisfies UpMessage, [port2]);
 });
 workerId = state.id;
-dataPlane.apply(state.snapshot);
+dataPlane.apply(JSON.parse(state.json) as Snapshot);
 for (const v of state.health) dataPlane.setServerHealth(v.service, v.url, v.healthy);
 control.on('message', onMessage);
 const heartbeat = setInterval(() => send({ type: 'heartbeat', stats: stats() }), settings.heartbeatMs);

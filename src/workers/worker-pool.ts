@@ -19,6 +19,7 @@ import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { SwitchyardError } from '../errors.ts';
 import { EMPTY_SNAPSHOT, type Snapshot } from '../runtime/snapshot.ts';
+import { diffSnapshots } from '../runtime/snapshot-delta.ts';
 import type { DownMessage, HealthVerdict, UpMessage, WorkerSettings, WorkerTask } from './protocol.ts';
 import type { MetricsDelta, WorkerStats } from './request-metrics.ts';
 
@@ -71,6 +72,8 @@ export class WorkerPool {
   readonly #flushes = new Map<number, { pending: Set<number>; done: () => void }>();
   readonly #supervisor: NodeJS.Timeout;
   #snapshot: Snapshot = EMPTY_SNAPSHOT;
+  /** The full snapshot as JSON, made when a thread needs it (a new thread, a resync), then kept until the next snapshot. */
+  #snapshotJson: string | undefined;
   #restarts = 0;
   #nextFlush = 1;
   #closing = false;
@@ -140,9 +143,19 @@ export class WorkerPool {
     return ready.length === 0 ? 0 : Math.min(...ready.map((t) => t.stats.revision));
   }
 
+  /**
+   * Threads get what changed since the snapshot they hold (a delta, a few hundred bytes for one
+   * router among 10,000), or the whole snapshot when they hold none yet. One serialization for all.
+   */
   apply(snapshot: Snapshot): void {
+    const base = this.#snapshot;
     this.#snapshot = snapshot;
-    this.#broadcast({ type: 'snapshot', json: JSON.stringify(snapshot) });
+    this.#snapshotJson = undefined;
+    if (base === EMPTY_SNAPSHOT) {
+      this.#broadcast({ type: 'snapshot', json: this.#fullJson() });
+      return;
+    }
+    this.#broadcast({ type: 'delta', baseRevision: base.revision, revision: snapshot.revision, json: JSON.stringify(diffSnapshots(base, snapshot)) });
   }
 
   setServerHealth(service: string, url: string, healthy: boolean): void {
@@ -237,6 +250,11 @@ export class WorkerPool {
     return [...this.#threads.values()].filter((t) => t.ready);
   }
 
+  #fullJson(): string {
+    this.#snapshotJson ??= JSON.stringify(this.#snapshot);
+    return this.#snapshotJson;
+  }
+
   #broadcast(message: DownMessage): void {
     for (const thread of this.#threads.values()) thread.port.postMessage(message);
   }
@@ -251,7 +269,7 @@ export class WorkerPool {
     port.on('message', (message: UpMessage) => this.#onMessage(thread, message));
     port.once('close', () => this.#detach(thread));
     // Snapshot and health first: the thread serves nothing before it has them.
-    port.postMessage({ type: 'state', id: slot, snapshot: this.#snapshot, health: [...this.#health.values()] } satisfies DownMessage);
+    port.postMessage({ type: 'state', id: slot, json: this.#fullJson(), health: [...this.#health.values()] } satisfies DownMessage);
     if (this.#closing) port.postMessage({ type: 'drain', graceMs: 0 } satisfies DownMessage);
   }
 
@@ -284,6 +302,10 @@ export class WorkerPool {
         break;
       case 'applied':
         thread.stats = { ...thread.stats, revision: message.revision };
+        break;
+      case 'resync':
+        this.#options.logger.debug({ worker: thread.slot, revision: message.revision, current: this.#snapshot.revision }, 'a worker thread missed a delta; sending it the full snapshot');
+        thread.port.postMessage({ type: 'snapshot', json: this.#fullJson() } satisfies DownMessage);
         break;
       case 'heartbeat':
         thread.stats = message.stats;
