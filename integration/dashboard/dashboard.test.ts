@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { Agent, request } from 'undici';
 import { startTestNode, type TestNode } from '../../test/support/test-node.ts';
 import { startUpstream, type TestUpstream } from '../../test/support/upstream.ts';
+import { selfSignedCertificate } from '../../src/tls/self-signed.ts';
 import { browserAvailable, browserTestOptions, openPage, type BrowserPage } from './browser.ts';
 
 const XSS_NAME = 'xss<img src=x onerror=globalThis.__xss=1>';
@@ -29,7 +30,16 @@ let page: Page;
 before(async () => {
   if (!browserAvailable()) return;
   upstream = await startUpstream('app');
+  // Ten days of validity: shown as a warning (under 14 days left).
+  const cert = await selfSignedCertificate('dash.test', ['dash.test', 'www.dash.test'], 10);
+  const indent = (pem: string) => pem.trim().split('\n').map((line) => `          ${line}`).join('\n');
   node = await startTestNode(`
+tls:
+  certificates:
+    - certFile: |
+${indent(cert.certPem)}
+      keyFile: |
+${indent(cert.keyPem)}
 http:
   routers:
     app:
@@ -133,7 +143,15 @@ test('the dashboard loads, lists the routers, shows the broken ones\' errors and
   await page.locator('#no-cluster').waitFor();
   assert.match(await page.locator('#no-cluster').innerText(), /no cluster/i);
   await page.goto(`${api}/dashboard/#/certificates`);
-  await page.locator('#no-certificates').waitFor();
+  await page.locator('#no-cluster-certificates').waitFor();
+  // The certificate from the file is listed with its names and the days it has left, as a warning.
+  const served = page.locator('#view-certificates tr[data-certificate]');
+  await served.first().waitFor();
+  assert.equal(await served.count(), 1);
+  assert.match(await served.locator('td').first().innerText(), /dash\.test\s+www\.dash\.test/);
+  const left = served.locator('td.days');
+  assert.match(await left.innerText(), /^(9|10) days$/);
+  assert.match(String(await left.getAttribute('class')), /\bwarn\b/);
 
   // The other views render their objects.
   await page.goto(`${api}/dashboard/#/services`);

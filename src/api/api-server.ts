@@ -7,6 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { RuntimeView } from '../runtime/build-runtime.ts';
 import type { DashboardAssets } from './dashboard-assets.ts';
+import { CertificateDescriptions } from './certificates-json.ts';
+import type { CertificateSpec } from '../runtime/snapshot.ts';
 import { listJson, overviewJson, rawData, routerJson, serviceJson } from './runtime-json.ts';
 
 export interface ApiSources {
@@ -32,11 +34,14 @@ export interface ApiSources {
   readonly dashboard?: DashboardAssets | undefined;
   /** Requests routed by each router since the node started, for GET /api/http/requests (the dashboard's rates). */
   readonly routerRequests?: (() => Promise<Readonly<Record<string, number>>>) | undefined;
+  /** The certificates of the applied configuration (keys and ACME), for GET /api/tls/certificates. */
+  readonly certificates?: (() => readonly CertificateSpec[]) | undefined;
 }
 
 export class ApiServer {
   readonly #server: Server;
   readonly #sources: ApiSources;
+  readonly #certificates = new CertificateDescriptions();
 
   constructor(sources: ApiSources) {
     this.#sources = sources;
@@ -89,6 +94,7 @@ export class ApiServer {
       if (info === undefined) return send(res, 404, { message: `${kind.slice(0, -1)} not found` });
       return send(res, 200, { ...(toJson as (i: never) => object)(info as never), name: info.name, provider: info.provider });
     }
+    if (path === '/api/tls/certificates') return send(res, 200, this.#certificates.describe(this.#sources.certificates?.() ?? []));
     if (path === '/api/http/requests') {
       const totals = this.#sources.routerRequests ?? (async () => ({}));
       // The time is taken after the counts arrived, so two polls give a rate over the right interval.

@@ -9,6 +9,7 @@ import { availableParallelism, hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ApiServer } from '../api/api-server.ts';
 import { DashboardAssets } from '../api/dashboard-assets.ts';
+import type { CertificateSpec } from '../runtime/snapshot.ts';
 import type { StaticConfig } from '../config/static-schema.ts';
 import { SwitchyardError } from '../errors.ts';
 import { listenOrExplain, parseListenAddress } from '../proxy/entry-point.ts';
@@ -125,6 +126,7 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
       certificates: clusterTls?.state.certificates.map((c) => c.certId) ?? [],
     }),
   });
+  let servedCertificates: readonly CertificateSpec[] = [];
   const asDefault = routing.filter(([, ep]) => ep.asDefault === true).map(([n]) => n);
   // Certificates and challenge answers live in the store under stateKey; without a store there are none.
   const clusterTls = store === undefined ? undefined : new ClusterTls({ config, store: store.store, rootKey: store.rootKey, nodeId, logger, onChange: () => controlPlane.refresh(), explain: (e) => store.store.explain(e) });
@@ -136,6 +138,7 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
     throttleMs: config.providers.providersThrottleDuration,
     logger,
     onSnapshot: (snapshot, view) => {
+      servedCertificates = snapshot.tls.certificates;
       dataPlane?.apply(snapshot);
       health.reconcile(snapshot);
       registry?.changed();
@@ -185,6 +188,7 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
         // Traefik's default: the dashboard comes with the API unless `--api.dashboard=false`.
         dashboard: apiEnabled && (typeof config.api !== 'object' || config.api.dashboard) ? DashboardAssets.load() : undefined,
         routerRequests: () => workers.routerRequests(),
+        certificates: () => servedCertificates,
         debugWorker: process.env.SY_DEBUG_WORKER_API === '1' ? (id, action) => workers.pool.debug(id, action) : undefined,
         cluster: async () => {
           const local = {

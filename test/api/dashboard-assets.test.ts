@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { ApiServer, type ApiSources } from '../../src/api/api-server.ts';
 import { DashboardAssets } from '../../src/api/dashboard-assets.ts';
 import type { RuntimeView } from '../../src/runtime/build-runtime.ts';
+import { startTestNode, waitFor } from '../support/test-node.ts';
+import { startUpstream } from '../support/upstream.ts';
 
 const EMPTY_VIEW: RuntimeView = { revision: 1, tlsRouters: [], routers: new Map(), services: new Map(), middlewares: new Map(), problems: [] };
 
@@ -173,5 +175,45 @@ test('a dashboard folder with a file of unknown type or without index.html is re
     assert.throws(() => DashboardAssets.load(dir), { code: 'SY_DASHBOARD_ASSET' });
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a node serves the dashboard by default, not with --api.dashboard=false, and counts requests per router without --metrics.prometheus', async () => {
+  const upstream = await startUpstream('up');
+  const yaml = `
+http:
+  routers:
+    app:
+      rule: PathPrefix(\`/app\`)
+      service: svc
+  services:
+    svc:
+      loadBalancer:
+        servers:
+          - url: ${upstream.url}
+`;
+  const on = await startTestNode(yaml, ['--workers=2']);
+  const off = await startTestNode(yaml, ['--workers=1', '--api.dashboard=false']);
+  try {
+    assert.equal((await get('/dashboard/', {}, on.api)).status, 200);
+    assert.equal((await get('/', {}, on.api)).status, 302);
+    assert.equal((await get('/dashboard/', {}, off.api)).status, 404);
+    assert.equal((await get('/', {}, off.api)).status, 404);
+    assert.equal((await get('/api/overview', {}, off.api)).status, 200);
+
+    for (let i = 0; i < 5; i++) assert.equal((await get('/app/x', {}, on.web)).status, 200);
+    assert.equal((await get('/nowhere', {}, on.web)).status, 404);
+    // Counted when routed, so the totals are there as soon as the answers are; a thread's reply to
+    // the API's flush can still miss its 250 ms window on a loaded machine, hence the retry.
+    let routers: Record<string, number> = {};
+    await waitFor(async () => {
+      routers = (JSON.parse((await get('/api/http/requests', {}, on.api)).body) as { routers: Record<string, number> }).routers;
+      return routers['app@file'] === 5;
+    }, 10_000, 'five requests counted on app@file');
+    assert.deepEqual(routers, { 'app@file': 5 });
+  } finally {
+    await on.stop();
+    await off.stop();
+    await upstream.close();
   }
 });

@@ -15,7 +15,7 @@ const VIEWS = {
   certificates: { title: 'Certificates', render: views.certificates },
 };
 
-const state = { raw: undefined, overview: undefined, cluster: undefined, version: undefined, entryPoints: undefined, rates: undefined, updatedAt: undefined };
+const state = { raw: undefined, overview: undefined, cluster: undefined, certificates: undefined, version: undefined, entryPoints: undefined, rates: undefined, updatedAt: undefined };
 const filters = Object.fromEntries(Object.keys(VIEWS).map((k) => [k, { search: '', status: '' }]));
 let current = 'overview';
 let content;
@@ -39,14 +39,15 @@ function showError(error) {
 }
 
 async function refreshData() {
-  const [raw, overview, cluster, entryPoints, version] = await Promise.all([
+  const [raw, overview, cluster, certificates, entryPoints, version] = await Promise.all([
     getJson('rawdata'),
     getJson('overview'),
     getJson('cluster'),
+    getJson('tls/certificates'),
     getJson('entrypoints'),
     state.version === undefined ? getJson('version') : Promise.resolve({ Version: state.version }),
   ]);
-  Object.assign(state, { raw, overview, cluster, entryPoints, version: version.Version, updatedAt: new Date() });
+  Object.assign(state, { raw, overview, cluster, certificates, entryPoints, version: version.Version, updatedAt: new Date() });
 }
 
 /** Requests per second of each router between the last two polls (a counter that went back is read as restarted). */

@@ -60,6 +60,7 @@ export function overview(state) {
       h('div', { class: 'label' }, 'Requests / s'),
       h('div', { class: 'value', id: 'total-rate' }, formatRate(totalRate)),
       h('div', { class: 'split muted' }, 'all routers, this node')),
+    certificatesCard(state.certificates ?? []),
     h('div', { class: 'card' },
       h('div', { class: 'label' }, 'Configuration'),
       h('div', { class: 'value' }, `r${raw.revision}`),
@@ -103,6 +104,20 @@ export function overview(state) {
       h('dt', null, 'Features'), h('dd', null, features.join(', '))));
 
   return [cards, h('div', { class: 'grid2' }, problemsPanel, traffic, ep, node)];
+}
+
+function certificatesCard(served) {
+  const expiries = served.map((c) => Date.parse(c.notAfter)).filter((t) => !Number.isNaN(t));
+  const soonest = expiries.length === 0 ? undefined : Math.floor((Math.min(...expiries) - Date.now()) / DAY_MS);
+  const unreadable = served.filter((c) => c.error).length;
+  return h('a', { class: 'card', href: '#/certificates' },
+    h('div', { class: 'label' }, 'Certificates'),
+    h('div', { class: 'value' }, served.length),
+    h('div', { class: 'split' },
+      soonest === undefined
+        ? h('span', { class: 'muted' }, 'none served')
+        : h('span', { class: soonest < 0 ? 'bad' : soonest < EXPIRY_WARNING_DAYS ? 'warn' : 'muted' }, soonest < 0 ? 'one has expired' : `next expiry in ${soonest} day${soonest === 1 ? '' : 's'}`),
+      unreadable > 0 ? h('span', { class: 'bad' }, `${unreadable} unreadable`) : null));
 }
 
 function storeText(cluster) {
@@ -219,23 +234,44 @@ export function cluster(state) {
   return [facts, table([['Node'], ['Version'], ['Addresses'], ['Applied revision', 'num'], ['Store revision', 'num'], ['Lag', 'num'], ['Source'], ['Started'], ['Certificates', 'num']], rows, 'No node is registered.')];
 }
 
-export function certificates(state) {
-  const c = state.cluster;
-  if (c === undefined) return h('p', { class: 'muted' }, 'Loading…');
+function daysLeft(notAfter, now) {
+  const days = Math.floor((Date.parse(notAfter) - now) / DAY_MS);
+  const cls = Number.isNaN(days) || days < 0 ? 'bad' : days < EXPIRY_WARNING_DAYS ? 'warn' : 'ok';
+  return h('td', { class: `num days ${cls}` }, Number.isNaN(days) ? '—' : days < 0 ? 'expired' : `${days} day${days === 1 ? '' : 's'}`);
+}
+
+/** What this node serves: certificates from the configuration's keys and from the cluster's ACME state. */
+function servedCertificates(state, now) {
+  const rows = (state.certificates ?? []).map((cert) => h('tr', { dataset: { certificate: cert.id } },
+    h('td', null, cert.error ? h('span', { class: 'bad' }, 'unreadable') : tags(cert.domains)),
+    h('td', null, cert.issuer || '—'),
+    h('td', { class: 'num' }, cert.notAfter ? formatDate(cert.notAfter) : '—'),
+    cert.notAfter ? daysLeft(cert.notAfter, now) : h('td', { class: 'num bad' }, '—'),
+    h('td', null, cert.source === 'acme' ? 'ACME (cluster)' : h('span', { class: 'mono' }, cert.id)),
+    h('td', null, cert.error ? h('span', { class: 'bad' }, cert.error) : h('span', { class: 'muted' }, '—'))));
+  return [h('h2', null, 'Served by this node'),
+    table([['Domains'], ['Issuer'], ['Not after', 'num'], ['Left', 'num'], ['Source'], ['Problem']], rows, 'This node serves no certificate of its own (only its generated default one).')];
+}
+
+/** The cluster's ACME certificates as the store holds them, with the nodes serving each and the last ACME error. */
+function clusterCertificates(c, now) {
   if (c.store === null) {
-    return h('div', { class: 'panel', id: 'no-certificates' }, h('p', null, 'Cluster certificates (ACME) live in the store; this node has none, so there are none to show. Certificates from the file provider are served as configured.'));
+    return h('div', { class: 'panel', id: 'no-cluster-certificates' }, h('p', { class: 'muted' }, 'No cluster certificates: ACME certificates live in the store, and this node has none (file provider).'));
   }
-  const now = Date.now();
-  const rows = [...(c.certificates ?? [])].sort((a, b) => Date.parse(a.notAfter) - Date.parse(b.notAfter)).map((cert) => {
-    const days = Math.floor((Date.parse(cert.notAfter) - now) / DAY_MS);
-    const cls = Number.isNaN(days) || days < 0 ? 'bad' : days < EXPIRY_WARNING_DAYS ? 'warn' : 'ok';
-    return h('tr', { dataset: { certificate: cert.id } },
+  const rows = [...(c.certificates ?? [])].sort((a, b) => Date.parse(a.notAfter) - Date.parse(b.notAfter)).map((cert) =>
+    h('tr', { dataset: { clusterCertificate: cert.id } },
       h('td', null, tags(cert.domains)),
       h('td', null, cert.issuer || '—', h('div', { class: 'muted' }, `resolver ${cert.resolver}`)),
       h('td', { class: 'num' }, formatDate(cert.notAfter)),
-      h('td', { class: `num ${cls}` }, Number.isNaN(days) ? '—' : days < 0 ? 'expired' : `${days} days`),
+      daysLeft(cert.notAfter, now),
       h('td', null, tags(cert.servedBy, 'no node')),
-      h('td', null, cert.lastError ? h('span', { class: 'bad' }, cert.lastError) : h('span', { class: 'muted' }, '—')));
-  });
+      h('td', null, cert.lastError ? h('span', { class: 'bad' }, cert.lastError) : h('span', { class: 'muted' }, '—'))));
   return table([['Domains'], ['Issuer'], ['Not after', 'num'], ['Left', 'num'], ['Served by'], ['Last ACME error']], rows, 'No certificate has been issued yet.');
+}
+
+export function certificates(state) {
+  const c = state.cluster;
+  if (c === undefined) return h('p', { class: 'muted' }, 'Loading…');
+  const now = Date.now();
+  return [servedCertificates(state, now), h('h2', null, 'Cluster (ACME)'), clusterCertificates(c, now)];
 }
