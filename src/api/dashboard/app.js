@@ -152,7 +152,8 @@ async function pollRates() {
 /** Now, then `ms` after each poll ends (setTimeout, not setInterval: a slow node never gets polls piling up). */
 function every(ms, poll) {
   const run = async () => {
-    await poll();
+    // A hidden tab asks nothing of the node; the first poll after it shows again catches up.
+    if (!document.hidden) await poll();
     setTimeout(run, ms);
   };
   void run();
