@@ -163,3 +163,5 @@ window.addEventListener('hashchange', navigate);
 navigate();
 every(DATA_INTERVAL_MS, pollData);
 every(RATE_INTERVAL_MS, pollRates);
+// A rate needs two polls: one extra a second after loading shows the first rates sooner.
+setTimeout(() => void pollRates(), 1_000);

@@ -5,8 +5,11 @@ const DAY_MS = 86_400_000;
 /** Days left under which a certificate is shown as a warning (the ACME leader renews at 30). */
 const EXPIRY_WARNING_DAYS = 14;
 
+const byName = new Intl.Collator('en', { numeric: true });
+
+/** An object's entries in natural name order (r2 before r10). */
 function entries(record) {
-  return Object.entries(record ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.entries(record ?? {}).sort(([a], [b]) => byName.compare(a, b));
 }
 
 function matches(name, item, filter) {
