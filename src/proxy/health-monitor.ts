@@ -20,12 +20,16 @@ export class HealthMonitor {
   readonly #checkers = new Map<string, Checker>();
   readonly #onChange: HealthListener;
   readonly #agent = new Agent({ keepAliveTimeout: 1_000, connections: 4 });
+  #services: Snapshot['services'] | undefined;
 
   constructor(onChange: HealthListener) {
     this.#onChange = onChange;
   }
 
   reconcile(snapshot: Snapshot): void {
+    // A build that changed no service keeps the same object (runtime/build-runtime.ts): nothing to do.
+    if (snapshot.services === this.#services) return;
+    this.#services = snapshot.services;
     const wanted = new Map<string, { service: string; url: string; check: HealthCheckSpec }>();
     for (const [service, spec] of Object.entries(snapshot.services)) {
       if (spec.kind !== 'loadBalancer' || spec.healthCheck === undefined) continue;

@@ -16,6 +16,7 @@ import { RuleError, type ProblemData } from '../errors.ts';
 import { middlewareTypes } from '../middlewares/registry.ts';
 import { checkMiddleware, middlewareReferences } from '../middlewares/check-middleware.ts';
 import { createHash } from 'node:crypto';
+import { noteDelta } from './snapshot-delta.ts';
 import { EMPTY_SNAPSHOT, EMPTY_TLS, type StickyCookieSpec, type CertificateSpec, type HealthCheckSpec, type MiddlewareSpec, type RouterSpec, type ServiceSpec, type Snapshot, type TlsOptionsSpec, type TlsSpec } from './snapshot.ts';
 import type { TlsRouter } from '../acme/wanted-certificates.ts';
 
@@ -103,6 +104,8 @@ interface Built {
   readonly services: Map<string, ServiceInfo>;
   readonly middlewares: Map<string, MiddlewareInfo>;
   readonly serviceDecoded: ReadonlyMap<string, Decoded<Service>>;
+  /** Every decoded router, service and middleware this build was made from: what is not in it changed. */
+  readonly decodedObjects: Set<object>;
   readonly middlewareDecoded: ReadonlyMap<string, Decoded<Middleware>>;
   readonly providerProblems: ReadonlyMap<string, readonly ProblemData[]>;
   readonly serviceSpecs: ReadonlyMap<string, ServiceSpec>;
@@ -149,18 +152,20 @@ export class RuntimeBuilder {
     const changed: string[] = [];
     for (const [provider, { decoded, root }] of input.providers) {
       if (before.providers.get(provider)?.root !== root || built.providerProblems.get(provider) !== decoded.problems) return undefined;
-      for (const [name, d] of decoded.services) {
-        if (built.serviceDecoded.get(`${name}@${provider}`) !== d) return undefined;
+      for (const d of decoded.services.values()) {
+        if (!built.decodedObjects.has(d)) return undefined;
         services += 1;
       }
-      for (const [name, d] of decoded.middlewares) {
-        if (built.middlewareDecoded.get(`${name}@${provider}`) !== d) return undefined;
+      for (const d of decoded.middlewares.values()) {
+        if (!built.decodedObjects.has(d)) return undefined;
         middlewares += 1;
       }
       for (const [name, d] of decoded.routers) {
-        const qualified = `${name}@${provider}`;
-        if (built.routers.get(qualified)?.decoded !== d) changed.push(qualified);
-        else routers += 1;
+        if (built.decodedObjects.has(d)) {
+          routers += 1;
+          continue;
+        }
+        changed.push(`${name}@${provider}`);
         if (changed.length > PATCH_LIMIT) return undefined;
       }
     }
@@ -269,6 +274,7 @@ export class RuntimeBuilder {
       middlewares,
       serviceDecoded,
       middlewareDecoded,
+      decodedObjects: new Set<object>([...serviceDecoded.values(), ...middlewareDecoded.values()]),
       providerProblems,
       serviceSpecs,
       validMiddlewares,
@@ -281,7 +287,10 @@ export class RuntimeBuilder {
     const cache = input.ruleCache ?? new RuleCache();
     const check = ruleChecker((rule, syntax, tables) => cache.compile(rule, syntax, tables));
     for (const [provider, { decoded, root }] of input.providers) {
-      for (const [name, d] of decoded.routers) this.#addRouter(built, `${name}@${provider}`, provider, root, name, d, check);
+      for (const [name, d] of decoded.routers) {
+        built.decodedObjects.add(d);
+        this.#addRouter(built, `${name}@${provider}`, provider, root, name, d, check);
+      }
     }
     cache.sweep();
     for (const info of services.values()) info.usedBy.sort(compareBytes);
@@ -307,25 +316,16 @@ export class RuntimeBuilder {
   #patch(input: BuildInput, changed: readonly string[]): BuildOutput {
     const built = this.#built!;
     const previous = built.snapshot;
-    const touchedEntryPoints = new Set<string>();
-    let snapshotServices: Record<string, ServiceSpec> | undefined;
-    let snapshotMiddlewares: Record<string, MiddlewareSpec> | undefined;
+    /** Entry point → routers of `changed` that were on it; what is not on it any more is removed. */
+    const wasOn = new Map<string, Set<string>>();
+    const released = new Set<string>();
     const sortUsedBy = new Set<string[]>();
-    const release = (use: string): void => {
-      const count = built.uses.get(use)! - 1;
-      if (count > 0) {
-        built.uses.set(use, count);
-        return;
-      }
-      built.uses.delete(use);
-      if (use.startsWith('s:')) delete (snapshotServices ??= { ...previous.services })[use.slice(2)];
-      else delete (snapshotMiddlewares ??= { ...previous.middlewares })[use.slice(2)];
-    };
     for (const name of changed) {
       const old = built.routers.get(name);
       if (old === undefined) continue;
       built.routers.delete(name);
       built.routerInfos.delete(name);
+      built.decodedObjects.delete(old.decoded);
       for (const info of old.listedIn) {
         const at = info.usedBy.indexOf(name);
         if (at !== -1) info.usedBy.splice(at, 1);
@@ -333,12 +333,21 @@ export class RuntimeBuilder {
       if (old.target !== undefined) {
         for (const ep of old.info.using) {
           built.entryPoints.get(ep)?.delete(name);
-          touchedEntryPoints.add(ep);
+          let names = wasOn.get(ep);
+          if (names === undefined) wasOn.set(ep, (names = new Set()));
+          names.add(name);
         }
-        for (const use of old.uses) release(use);
+        // Counted down now, dropped from the snapshot only if no router takes it up again below.
+        for (const use of old.uses) {
+          const count = built.uses.get(use)! - 1;
+          built.uses.set(use, count);
+          if (count === 0) released.add(use);
+        }
       }
       built.tlsRouters.delete(name);
     }
+    const added = new Set<string>();
+    const upserts = new Map<string, RouterSpec[]>();
     const check = ruleChecker((rule, syntax, tables) => compileRule(rule, syntax, tables));
     for (const name of changed) {
       const at = name.lastIndexOf('@');
@@ -347,27 +356,57 @@ export class RuntimeBuilder {
       const { decoded, root } = input.providers.get(provider)!;
       const d = decoded.routers.get(rawName);
       if (d === undefined) continue;
+      built.decodedObjects.add(d);
       const record = this.#addRouter(built, name, provider, root, rawName, d, check, (use) => {
-        if (built.uses.has(use)) return;
-        const spec = use.slice(2);
-        if (use.startsWith('s:')) (snapshotServices ??= { ...previous.services })[spec] = built.serviceSpecs.get(spec)!;
-        else (snapshotMiddlewares ??= { ...previous.middlewares })[spec] = this.#middlewareSpec(spec, built);
+        if (!built.uses.has(use)) added.add(use);
       });
       for (const info of record.listedIn) sortUsedBy.add(info.usedBy);
-      if (record.target !== undefined) for (const ep of record.info.using) touchedEntryPoints.add(ep);
+      if (record.target === undefined) continue;
+      for (const ep of record.info.using) {
+        wasOn.get(ep)?.delete(name);
+        let list = upserts.get(ep);
+        if (list === undefined) upserts.set(ep, (list = []));
+        list.push(record.target);
+      }
     }
     for (const list of sortUsedBy) list.sort(compareBytes);
+
+    const services = { upsert: {} as Record<string, ServiceSpec>, remove: [] as string[] };
+    const middlewares = { upsert: {} as Record<string, MiddlewareSpec>, remove: [] as string[] };
+    for (const use of released) {
+      if (built.uses.get(use) !== 0) continue;
+      built.uses.delete(use);
+      (use.startsWith('s:') ? services.remove : middlewares.remove).push(use.slice(2));
+    }
+    for (const use of added) {
+      const name = use.slice(2);
+      if (use.startsWith('s:')) services.upsert[name] = built.serviceSpecs.get(name)!;
+      else middlewares.upsert[name] = this.#middlewareSpec(name, built);
+    }
     const entryPoints: Record<string, { routers: RouterSpec[] }> = { ...previous.entryPoints } as Record<string, { routers: RouterSpec[] }>;
-    for (const ep of touchedEntryPoints) entryPoints[ep] = { routers: [...built.entryPoints.get(ep)!.values()] };
+    const deltaEntryPoints: Record<string, { upsert: RouterSpec[]; remove: string[] }> = {};
+    for (const ep of new Set([...wasOn.keys(), ...upserts.keys()])) {
+      entryPoints[ep] = { routers: [...built.entryPoints.get(ep)!.values()] };
+      deltaEntryPoints[ep] = { upsert: upserts.get(ep) ?? [], remove: [...(wasOn.get(ep) ?? [])] };
+    }
     const problems: ProblemData[] = [];
     for (const { decoded } of input.providers.values()) problems.push(...decoded.problems);
+    const tls = this.#tls(input, problems);
     built.snapshot = {
       revision: input.revision,
       entryPoints,
-      services: snapshotServices ?? previous.services,
-      middlewares: snapshotMiddlewares ?? previous.middlewares,
-      tls: this.#tls(input, problems),
+      services: services.remove.length === 0 && added.size === 0 ? previous.services : patchNamed(previous.services, services),
+      middlewares: middlewares.remove.length === 0 && isEmpty(middlewares.upsert) ? previous.middlewares : patchNamed(previous.middlewares, middlewares),
+      tls,
     };
+    noteDelta(previous, built.snapshot, {
+      baseRevision: previous.revision,
+      revision: input.revision,
+      entryPoints: deltaEntryPoints,
+      services,
+      middlewares,
+      tls: tls === previous.tls ? undefined : tls,
+    });
     (built as { input: BuildInput }).input = input;
     return {
       view: { revision: input.revision, tlsRouters: [...built.tlsRouters.values()], routers: built.routerInfos, services: built.services, middlewares: built.middlewares, problems },
@@ -667,4 +706,16 @@ function collectServices(name: string, specs: ReadonlyMap<string, ServiceSpec>, 
 function middlewareSpec(middleware: Middleware): MiddlewareSpec {
   const [type, options] = Object.entries(middleware).find(([, v]) => v !== undefined)!;
   return { type, options: (options ?? {}) as Record<string, unknown> };
+}
+
+function patchNamed<T>(base: Readonly<Record<string, T>>, changes: { readonly upsert: Readonly<Record<string, T>>; readonly remove: readonly string[] }): Record<string, T> {
+  const out: Record<string, T> = { ...base };
+  for (const name of changes.remove) delete out[name];
+  Object.assign(out, changes.upsert);
+  return out;
+}
+
+function isEmpty(record: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in record) return false;
+  return true;
 }

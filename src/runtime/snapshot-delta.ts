@@ -37,7 +37,17 @@ export function routersByName(routers: readonly RouterSpec[]): ReadonlyMap<strin
   return index;
 }
 
+/** Deltas the compile step wrote down as it made `next` from `base` (it knows what it changed). */
+const notes = new WeakMap<Snapshot, { readonly base: Snapshot; readonly delta: SnapshotDelta }>();
+
+/** Records that `delta` leads from `base` to `next`, so diffing the two costs nothing. */
+export function noteDelta(base: Snapshot, next: Snapshot, delta: SnapshotDelta): void {
+  notes.set(next, { base, delta });
+}
+
 export function diffSnapshots(base: Snapshot, next: Snapshot): SnapshotDelta {
+  const note = notes.get(next);
+  if (note !== undefined && note.base === base) return note.delta;
   const entryPoints: Record<string, { upsert: RouterSpec[]; remove: string[] }> = {};
   for (const name of new Set([...Object.keys(base.entryPoints), ...Object.keys(next.entryPoints)])) {
     const before = base.entryPoints[name];

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IncrementalDecoder } from '../../src/config/incremental-decode.ts';
 import { buildRuntime, RuntimeBuilder, type BuildInput, type BuildOutput } from '../../src/runtime/build-runtime.ts';
+import { applySnapshotDelta, diffSnapshots } from '../../src/runtime/snapshot-delta.ts';
+import type { Snapshot } from '../../src/runtime/snapshot.ts';
 
 /** A small deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
 function random(seed: number): () => number {
@@ -70,6 +72,7 @@ describe('a runtime builder kept across builds', () => {
         defaultEntryPoints: entryPoints,
         defaultRuleSyntax: 'v3',
       });
+      let previous: Snapshot | undefined;
       for (let step = 1; step <= 120; step++) {
         // Mostly router changes (patched), sometimes a service or middleware (built again).
         const [key, value] = r() < 0.8 ? routerKey(r) : otherKey(r);
@@ -79,6 +82,12 @@ describe('a runtime builder kept across builds', () => {
         const scratch = buildRuntime({ ...input(step), providers: new Map([['etcd', { decoded: new IncrementalDecoder('traefik').decode([...keys]), root: 'traefik' }]]) });
         assert.deepEqual(observed(kept), observed(scratch), `step ${step}: ${key}=${value}`);
         assert.equal(kept.snapshot.revision, step);
+        if (previous !== undefined) {
+          // What the workers are sent leads from the last snapshot to this one.
+          const patched = applySnapshotDelta(previous, diffSnapshots(previous, kept.snapshot));
+          assert.deepEqual(observed({ view: kept.view, snapshot: patched }), observed(kept), `step ${step}: delta`);
+        }
+        previous = kept.snapshot;
       }
     });
   }
