@@ -8,7 +8,8 @@
  * bounded by `readTimeout` (default 3 s); a failure is the caller's 500, as in Traefik.
  */
 import { readFileSync } from 'node:fs';
-import { createClient, createCluster } from '@redis/client';
+import { createRequire } from 'node:module';
+import type * as Redis from '@redis/client';
 import type { MiddlewareOptions } from './middleware.ts';
 
 type RedisOptions = NonNullable<MiddlewareOptions<'rateLimit'>['redis']>;
@@ -74,6 +75,7 @@ export class RedisLimiter {
       return { host, port, connectTimeout: options.dialTimeout ?? 5_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000), ...tls };
     };
     const auth = { username: options.username, password: options.password };
+    const { createClient, createCluster } = loadRedis();
     this.#client = (endpoints.length === 1
       ? createClient({ socket: socket(endpoints[0]!), ...auth, database: options.db ?? 0 })
       : createCluster({ rootNodes: endpoints.map((e) => ({ socket: socket(e) })), defaults: auth })) as unknown as Evaluator;
@@ -105,6 +107,14 @@ export class RedisLimiter {
     if (this.#client.destroy !== undefined) this.#client.destroy();
     else void this.#client.close?.().catch(() => {});
   }
+}
+
+/**
+ * The client is loaded when a Redis rate limit is first built: most nodes have none, and loading it
+ * cost every thread ~80 ms of its start (bench/scale.ts, 2-core VM).
+ */
+function loadRedis(): typeof Redis {
+  return createRequire(import.meta.url)('@redis/client') as typeof Redis;
 }
 
 /** Traefik's FileOrContent: PEM text as is, anything else a file path. */
