@@ -117,7 +117,21 @@ function resolveMatcher(node: MatcherNode, syntax: RuleSyntax): [string, Matcher
   throw new RuleError('SY_RULE_MATCHER', `unknown matcher ${node.name}${hint}`, node.column);
 }
 
+/** Spelling → matcher, per registry: 10,000 rules at a cold start spell the same few matchers. */
+const spellings = new WeakMap<MatcherRegistry, Map<string, [string, MatcherSpec]>>();
+
 function lookup(written: string, registry: MatcherRegistry): [string, MatcherSpec] | undefined {
+  let known = spellings.get(registry);
+  if (known === undefined) spellings.set(registry, (known = new Map()));
+  let found = known.get(written);
+  if (found !== undefined) return found;
+  found = scan(written, registry);
+  // Only valid spellings are kept (at most four per matcher): unknown names would grow it without bound.
+  if (found !== undefined) known.set(written, found);
+  return found;
+}
+
+function scan(written: string, registry: MatcherRegistry): [string, MatcherSpec] | undefined {
   for (const [name, spec] of Object.entries(registry)) {
     const lower = name.toLowerCase();
     const title = lower.charAt(0).toUpperCase() + lower.slice(1);
