@@ -104,9 +104,13 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
   const timeouts = config.serversTransport.forwardingTimeouts;
   const metricsEnabled = config.metrics?.prometheus === true;
   let dataPlane: WorkerDataPlane | undefined;
+  // The threads start while the store is listed: what comes before they are up is handed over then.
+  let firstSnapshot: Parameters<WorkerDataPlane['apply']>[0] | undefined;
+  const earlyVerdicts: Array<[service: string, url: string, healthy: boolean]> = [];
   const health = new HealthMonitor((service, url, healthy) => {
     logger.warn({ service, server: url, healthy }, healthy ? 'server is healthy again' : 'server failed its health check');
-    dataPlane?.setServerHealth(service, url, healthy);
+    if (dataPlane === undefined) earlyVerdicts.push([service, url, healthy]);
+    else dataPlane.setServerHealth(service, url, healthy);
   });
   const { providers, store } = providersOf(config, logger);
   const startedAt = new Date().toISOString();
@@ -139,7 +143,8 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
     logger,
     onSnapshot: (snapshot, view) => {
       servedCertificates = snapshot.tls.certificates;
-      dataPlane?.apply(snapshot);
+      if (dataPlane === undefined) firstSnapshot = snapshot;
+      else dataPlane.apply(snapshot);
       health.reconcile(snapshot);
       registry?.changed();
       clusterTls?.routersChanged(view);
@@ -150,6 +155,13 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
   const ports = new Map<string, number>();
   let api: ApiServer | undefined;
   try {
+    // The store is listed and the first configuration built while the threads load their code
+    // (bench/scale.ts: the two took turns before, each waiting for the other).
+    const configured = (async () => {
+      await clusterTls?.start();
+      await controlPlane.start();
+    })();
+    configured.catch(() => {}); // awaited below; a failure while the threads start must not go unhandled
     const workers = await WorkerDataPlane.start({
       threads: config.workers === 'auto' ? availableParallelism() : config.workers,
       mode: dispatchModeFromEnv(process.env),
@@ -165,6 +177,8 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
       debugHeader: process.env.SY_DEBUG_WORKER_HEADER === '1',
     });
     dataPlane = workers;
+    if (firstSnapshot !== undefined) workers.apply(firstSnapshot);
+    for (const [service, url, healthy] of earlyVerdicts) workers.setServerHealth(service, url, healthy);
     for (const [name, bound] of workers.bound) {
       ports.set(name, bound.port);
       addresses[name] = bound.address;
@@ -206,8 +220,7 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
       });
       ports.set(API_ENTRY_POINT, (await listenOrExplain(() => api!.listen(port, host), API_ENTRY_POINT, address)).port);
     }
-    await clusterTls?.start();
-    await controlPlane.start();
+    await configured;
     // Every thread serves the first configuration before the node counts as started.
     await workers.pool.applied(controlPlane.view.revision);
     await registry?.start();
