@@ -9,6 +9,7 @@ import type { RuntimeView } from '../runtime/build-runtime.ts';
 import type { DashboardAssets } from './dashboard-assets.ts';
 import { CertificateDescriptions } from './certificates-json.ts';
 import type { CertificateSpec } from '../runtime/snapshot.ts';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from '../logging/logger.ts';
 import { listJson, overviewJson, rawData, routerJson, serviceJson } from './runtime-json.ts';
 
 export interface ApiSources {
@@ -30,6 +31,8 @@ export interface ApiSources {
    * to kill or freeze one worker thread (a thread cannot be signalled from outside the process).
    */
   readonly debugWorker?: ((id: number, action: 'crash' | 'hang' | 'slow') => boolean) | undefined;
+  /** GET/PUT /api/log/level: the node's log level, changed at runtime on every thread. */
+  readonly logLevel?: { readonly get: () => string; readonly set: (level: LogLevel) => void } | undefined;
   /** The web dashboard (`--api.dashboard`, on by default with the API); absent means /dashboard/ is 404. */
   readonly dashboard?: DashboardAssets | undefined;
   /** Requests routed by each router since the node started, for GET /api/http/requests (the dashboard's rates). */
@@ -71,6 +74,7 @@ export class ApiServer {
       const found = this.#sources.debugWorker!(Number(debug[1]), debug[2] as 'crash' | 'hang' | 'slow');
       return send(res, found ? 202 : 404, found ? { worker: Number(debug[1]), action: debug[2] } : { message: 'no such worker' });
     }
+    if (path === '/api/log/level' && this.#sources.api && this.#sources.logLevel !== undefined) return this.#logLevel(req, res, this.#sources.logLevel);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { message: 'method not allowed' });
     const metrics = this.#sources.metrics;
     if (path === '/metrics' && metrics !== undefined) {
@@ -124,7 +128,38 @@ export class ApiServer {
         return send(res, 404, { message: 'not found' });
     }
   }
+
+  /** GET answers `{"level":…}`; PUT takes the same body and applies it to every thread. */
+  #logLevel(req: IncomingMessage, res: ServerResponse, control: NonNullable<ApiSources['logLevel']>): void {
+    if (req.method === 'GET' || req.method === 'HEAD') return send(res, 200, { level: control.get() });
+    if (req.method !== 'PUT') return send(res, 405, { message: 'method not allowed: use GET or PUT' });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_LOG_LEVEL_BODY) {
+        send(res, 413, { message: 'body too large' });
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      let level: unknown;
+      try {
+        level = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { level?: unknown } | null)?.level;
+      } catch {
+        return send(res, 400, { code: 'SY_LOG_LEVEL', message: 'expected a JSON body such as {"level":"debug"}' });
+      }
+      const lower = typeof level === 'string' ? level.toLowerCase() : level;
+      if (!isLogLevel(lower)) return send(res, 400, { code: 'SY_LOG_LEVEL', message: `unknown log level ${JSON.stringify(level)}: expected one of ${LOG_LEVELS.join(', ')}` });
+      control.set(lower);
+      send(res, 200, { level: lower });
+    });
+  }
 }
+
+const MAX_LOG_LEVEL_BODY = 1_024;
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

@@ -9,6 +9,9 @@ import { availableParallelism, hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ApiServer } from '../api/api-server.ts';
 import { DashboardAssets } from '../api/dashboard-assets.ts';
+import { accessLogSettings } from '../logging/access-log.ts';
+import { setLogLevel } from '../logging/logger.ts';
+import { registerNodeMetrics } from '../metrics/node-metrics.ts';
 import type { CertificateSpec } from '../runtime/snapshot.ts';
 import type { StaticConfig } from '../config/static-schema.ts';
 import { SwitchyardError } from '../errors.ts';
@@ -130,6 +133,8 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
       certificates: clusterTls?.state.certificates.map((c) => c.certId) ?? [],
     }),
   });
+  // For /metrics: the store revision each built configuration came from, and its certificates.
+  const storeRevisionOf = new Map<number, bigint>();
   let servedCertificates: readonly CertificateSpec[] = [];
   const asDefault = routing.filter(([, ep]) => ep.asDefault === true).map(([n]) => n);
   // Certificates and challenge answers live in the store under stateKey; without a store there are none.
@@ -143,6 +148,11 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
     logger,
     onSnapshot: (snapshot, view) => {
       servedCertificates = snapshot.tls.certificates;
+      if (store !== undefined) {
+        storeRevisionOf.set(snapshot.revision, store.provider.status.revision);
+        // Only revisions the threads may still be catching up to matter; keep a short history.
+        if (storeRevisionOf.size > 64) storeRevisionOf.delete(storeRevisionOf.keys().next().value!);
+      }
       if (dataPlane === undefined) firstSnapshot = snapshot;
       else dataPlane.apply(snapshot);
       health.reconcile(snapshot);
@@ -167,7 +177,7 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
       mode: dispatchModeFromEnv(process.env),
       nodeId,
       logLevel: config.log.level,
-      accessLog: config.accessLog !== undefined && config.accessLog !== false,
+      accessLog: accessLogSettings(config.accessLog),
       metrics: metricsEnabled,
       timeouts: { dialTimeoutMs: timeouts.dialTimeout, responseHeaderTimeoutMs: timeouts.responseHeaderTimeout, idleConnTimeoutMs: timeouts.idleConnTimeout },
       entryPoints: workerEntryPoints,
@@ -179,6 +189,17 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
     dataPlane = workers;
     if (firstSnapshot !== undefined) workers.apply(firstSnapshot);
     for (const [service, url, healthy] of earlyVerdicts) workers.setServerHealth(service, url, healthy);
+    if (workers.metrics !== undefined) {
+      registerNodeMetrics(workers.metrics.registry, {
+        store: store === undefined ? undefined : {
+          name: store.provider.name,
+          status: () => ({ revision: store.provider.status.revision, connected: store.provider.status.state === 'connected' }),
+          appliedRevision: () => storeRevisionOf.get(workers.pool.appliedRevision),
+        },
+        isLeader: clusterTls === undefined ? undefined : () => clusterTls.isLeader,
+        certificates: () => servedCertificates,
+      });
+    }
     for (const [name, bound] of workers.bound) {
       ports.set(name, bound.port);
       addresses[name] = bound.address;
@@ -199,6 +220,19 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
         features: { tracing: '', metrics: metricsEnabled ? 'prometheus' : '', accessLog: config.accessLog !== undefined && config.accessLog !== false },
         metrics: metricsEnabled ? () => workers.renderMetrics() : undefined,
         workers: () => workers.workers(),
+        logLevel: {
+          get: () => logger.level,
+          set: (level) => {
+            const from = logger.level;
+            const announce = (): void => logger.warn({ from, to: level }, 'log level changed through the API');
+            // Said under whichever of the two levels lets a warning through.
+            const louder = logger.levels.values[level]! <= logger.levels.values[from]!;
+            if (!louder) announce();
+            setLogLevel(logger, level);
+            workers.pool.setLogLevel(level);
+            if (louder) announce();
+          },
+        },
         // Traefik's default: the dashboard comes with the API unless `--api.dashboard=false`.
         dashboard: apiEnabled && (typeof config.api !== 'object' || config.api.dashboard) ? DashboardAssets.load() : undefined,
         routerRequests: () => workers.routerRequests(),

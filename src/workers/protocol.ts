@@ -5,6 +5,7 @@
  */
 import type { CertificateSpec } from '../runtime/snapshot.ts';
 import type { MetricsDelta, WorkerStats } from './request-metrics.ts';
+import type { AccessLogSettings } from '../logging/access-log.ts';
 
 /**
  * How connections reach the threads. `handoff`: the main thread accepts (paused) and hands each
@@ -32,7 +33,8 @@ export interface WorkerSettings {
   readonly mode: DispatchMode;
   readonly nodeId: string;
   readonly logLevel: string;
-  readonly accessLog: boolean;
+  /** The access log's checked settings; absent when the access log is off. */
+  readonly accessLog: AccessLogSettings | undefined;
   /** Per-request counters for /metrics; off means only connection counts are kept. */
   readonly metrics: boolean;
   readonly timeouts: { readonly dialTimeoutMs: number; readonly responseHeaderTimeoutMs: number; readonly idleConnTimeoutMs: number };
@@ -73,6 +75,8 @@ export type DownMessage =
    * that does not serve that revision answers `resync` and gets the full snapshot. */
   | { readonly type: 'delta'; readonly baseRevision: number; readonly revision: number; readonly json: string }
   | { readonly type: 'health'; readonly verdict: HealthVerdict }
+  /** The node's log level changed at runtime (PUT /api/log/level). */
+  | { readonly type: 'log-level'; readonly level: string }
   /** Send a metrics delta now, tagged with `request`. */
   | { readonly type: 'flush'; readonly request: number }
   | { readonly type: 'drain'; readonly graceMs: number }

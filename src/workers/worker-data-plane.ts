@@ -11,6 +11,7 @@
  * thread, and with one slowed worker it fell to 61 req/s with timeouts where handoff kept 1,365
  * req/s, because Piscina gives each connection to the thread with the fewest open ones.
  */
+import type { AccessLogSettings } from '../logging/access-log.ts';
 import type { Logger } from 'pino';
 import type { CertificateSpec, Snapshot } from '../runtime/snapshot.ts';
 import { listenOrExplain } from '../proxy/entry-point.ts';
@@ -32,7 +33,7 @@ export interface WorkerDataPlaneOptions {
   readonly mode: DispatchMode;
   readonly nodeId: string;
   readonly logLevel: string;
-  readonly accessLog: boolean;
+  readonly accessLog: AccessLogSettings | undefined;
   readonly metrics: boolean;
   readonly timeouts: WorkerSettings['timeouts'];
   readonly entryPoints: readonly WorkerEntryPointConfig[];

@@ -28,6 +28,8 @@ import { RequestMetrics } from './request-metrics.ts';
 const settings = workerData as WorkerSettings;
 const logger = pino({ level: settings.logLevel.toLowerCase(), base: { node: settings.nodeId, thread: threadId }, timestamp: pino.stdTimeFunctions.isoTime });
 
+const accessLog = settings.accessLog === undefined ? undefined : accessLogger(settings.accessLog, settings.nodeId);
+
 const entryPointSettings = new Map<string, EntryPointSettings>();
 for (const ep of settings.entryPoints) {
   entryPointSettings.set(ep.name, {
@@ -39,7 +41,7 @@ const dataPlane = new DataPlane({
   middlewares: { tokens: settings.middlewareTokens, threads: settings.threads },
   timeouts: settings.timeouts,
   entryPoints: entryPointSettings,
-  onRequestDone: settings.accessLog ? accessLogger(logger) : undefined,
+  onRequestDone: accessLog?.record,
   generatedCertificate: settings.defaultCertificate,
   ticketKeys: Buffer.from(settings.ticketKeys, 'base64'),
   redirections: new Map(settings.entryPoints.flatMap((ep) => (ep.redirect === undefined ? [] : [[ep.name, ep.redirect] as const]))),
@@ -85,6 +87,7 @@ async function drain(graceMs: number): Promise<void> {
   // The last counts of the drained requests go out before the thread is let go.
   if (settings.metrics || metrics.routed) send({ type: 'metrics', request: 0, delta: metrics.take(), stats: stats() });
   await dataPlane.close();
+  accessLog?.flush();
   send({ type: 'drained' });
   markDrained();
 }
@@ -109,6 +112,9 @@ function onMessage(message: DownMessage): void {
       return;
     case 'health':
       dataPlane.setServerHealth(message.verdict.service, message.verdict.url, message.verdict.healthy);
+      return;
+    case 'log-level':
+      logger.level = message.level;
       return;
     case 'flush':
       send({ type: 'metrics', request: message.request, delta: metrics.take(), stats: stats() });

@@ -74,6 +74,8 @@ export class WorkerPool {
   #snapshot: Snapshot = EMPTY_SNAPSHOT;
   /** The full snapshot as JSON, made when a thread needs it (a new thread, a resync), then kept until the next snapshot. */
   #snapshotJson: string | undefined;
+  /** Set once the level was changed at runtime; threads otherwise start at the configured one. */
+  #logLevel: string | undefined;
   #restarts = 0;
   #nextFlush = 1;
   #closing = false;
@@ -156,6 +158,12 @@ export class WorkerPool {
       return;
     }
     this.#broadcast({ type: 'delta', baseRevision: base.revision, revision: snapshot.revision, json: JSON.stringify(diffSnapshots(base, snapshot)) });
+  }
+
+  /** The node's log level changed: every thread follows, and so does a thread started later. */
+  setLogLevel(level: string): void {
+    this.#logLevel = level;
+    this.#broadcast({ type: 'log-level', level });
   }
 
   setServerHealth(service: string, url: string, healthy: boolean): void {
@@ -270,6 +278,7 @@ export class WorkerPool {
     port.once('close', () => this.#detach(thread));
     // Snapshot and health first: the thread serves nothing before it has them.
     port.postMessage({ type: 'state', id: slot, json: this.#fullJson(), health: [...this.#health.values()] } satisfies DownMessage);
+    if (this.#logLevel !== undefined) port.postMessage({ type: 'log-level', level: this.#logLevel } satisfies DownMessage);
     if (this.#closing) port.postMessage({ type: 'drain', graceMs: 0 } satisfies DownMessage);
   }
 
