@@ -10,6 +10,18 @@ import { compareBytes } from './byte-order.ts';
 import { decodeKeyValues } from './decode.ts';
 import type { DecodeResult } from './dynamic.ts';
 
+export interface DecodeChanges {
+  readonly routers: Set<string>;
+  readonly services: Set<string>;
+  readonly middlewares: Set<string>;
+  tls: boolean;
+  problems: boolean;
+}
+
+function noChanges(): DecodeChanges {
+  return { routers: new Set(), services: new Set(), middlewares: new Set(), tls: false, problems: false };
+}
+
 interface Group {
   /** The group's keys and values now (order is irrelevant: the key tree sorts them). */
   readonly entries: Map<string, string>;
@@ -36,8 +48,30 @@ export class IncrementalDecoder {
     problems: [],
   };
 
+  /** What changed since the last `takeChanges()`. */
+  #changes = noChanges();
+
   constructor(rootKey: string) {
     this.#rootKey = rootKey;
+  }
+
+  /**
+   * Names of the routers, services and middlewares decoded again (added, changed or removed) since
+   * the last call, and whether TLS objects or the problems changed: what the compile step redoes.
+   */
+  takeChanges(): DecodeChanges {
+    const changes = this.#changes;
+    this.#changes = noChanges();
+    return changes;
+  }
+
+  #note(result: DecodeResult | undefined): void {
+    if (result === undefined) return;
+    const changes = this.#changes;
+    for (const name of result.routers.keys()) changes.routers.add(name);
+    for (const name of result.services.keys()) changes.services.add(name);
+    for (const name of result.middlewares.keys()) changes.middlewares.add(name);
+    changes.tls ||= result.tls.certificates.size > 0 || result.tls.options.size > 0 || result.tls.stores.size > 0;
   }
 
   /** `entries` is the provider's whole key set, each key once. */
@@ -72,11 +106,14 @@ export class IncrementalDecoder {
     let problemsChanged = false;
     for (const group of dirty) {
       if (group.result !== undefined) problemsChanged ||= group.result.problems.length > 0;
+      this.#note(group.result);
       this.#unmerge(group.result);
       group.result = group.entries.size === 0 ? undefined : decodeKeyValues(group.entries, this.#rootKey);
       this.#merge(group.result);
+      this.#note(group.result);
       if (group.result !== undefined) problemsChanged ||= group.result.problems.length > 0;
     }
+    this.#changes.problems ||= problemsChanged;
     for (const [id, group] of this.#groups) if (group.entries.size === 0) this.#groups.delete(id);
     if (problemsChanged) {
       const problems: ProblemData[] = [];

@@ -7,6 +7,7 @@
  * rule does not compile, whose service or middleware is missing or broken, or whose entry points
  * all are unknown is disabled alone, with an error naming the key at fault.
  */
+import type { DecodeChanges } from '../config/incremental-decode.ts';
 import type { DecodeResult, Decoded, Router, Service, Middleware, StickyCookie } from '../config/dynamic.ts';
 import { RuleCache } from '../rules/rule-cache.ts';
 import { compileRule } from '../rules/compile.ts';
@@ -62,6 +63,11 @@ export interface BuildInput {
   /** Entry points used by routers that name none (Traefik: asDefault ones, else all). */
   readonly defaultEntryPoints: readonly string[];
   readonly defaultRuleSyntax: 'v2' | 'v3';
+  /**
+   * What each provider's decoder reports changed since this builder's previous build
+   * (IncrementalDecoder.takeChanges()); absent, every object is compared with the last build.
+   */
+  readonly changes?: ReadonlyMap<string, DecodeChanges> | undefined;
   /** Compiled rules kept from the previous build (swept here). */
   readonly ruleCache?: RuleCache | undefined;
   /** `certFile`/`keyFile` values are PEM or a path on the node: the caller reads paths (I/O stays out of here). */
@@ -133,6 +139,11 @@ export class RuntimeBuilder {
   readonly #serviceSpecs = new WeakMap<Decoded<Service>, ServiceSpec>();
   readonly #middlewareSpecs = new WeakMap<Decoded<Middleware>, MiddlewareSpec>();
 
+  /** The next build starts from scratch (after a build that failed half-way). */
+  reset(): void {
+    this.#built = undefined;
+  }
+
   build(input: BuildInput): BuildOutput {
     const changed = this.#changedRouters(input);
     if (changed !== undefined) return this.#patch(input, changed);
@@ -146,6 +157,17 @@ export class RuntimeBuilder {
     const before = built.input;
     if (before.entryPoints !== input.entryPoints || before.defaultEntryPoints !== input.defaultEntryPoints || before.defaultRuleSyntax !== input.defaultRuleSyntax) return undefined;
     if (before.providers.size !== input.providers.size) return undefined;
+    if (input.changes !== undefined && input.changes.size === input.providers.size) {
+      const changed: string[] = [];
+      for (const [provider, { decoded, root }] of input.providers) {
+        const changes = input.changes.get(provider);
+        if (changes === undefined || before.providers.get(provider)?.root !== root || built.providerProblems.get(provider) !== decoded.problems) return undefined;
+        if (changes.services.size > 0 || changes.middlewares.size > 0 || changes.problems) return undefined;
+        for (const name of changes.routers) changed.push(`${name}@${provider}`);
+        if (changed.length > PATCH_LIMIT) return undefined;
+      }
+      return changed;
+    }
     let services = 0;
     let middlewares = 0;
     let routers = 0;

@@ -102,6 +102,7 @@ export class ControlPlane {
       const { view, snapshot } = this.#builder.build({
         revision: this.#revision,
         providers: this.#latest,
+        changes: new Map([...this.#decoders].map(([name, decoder]) => [name, decoder.takeChanges()])),
         entryPoints: this.#options.entryPoints,
         defaultEntryPoints: this.#options.defaultEntryPoints,
         defaultRuleSyntax: this.#options.defaultRuleSyntax,
@@ -115,6 +116,8 @@ export class ControlPlane {
       this.#options.onSnapshot(snapshot, view);
     } catch (error) {
       this.#lastReload = { at: Date.now(), success: false };
+      // Whatever it patched half-way is not trusted: the next build starts from scratch.
+      this.#builder.reset();
       this.#options.logger.error({ err: error }, 'configuration build failed; keeping the last applied configuration');
     }
   }
