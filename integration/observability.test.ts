@@ -2,12 +2,14 @@
  * @module What an operator sees of a running node, end to end with a real etcd and a spawned node:
  * /metrics scraped and parsed by a strict Prometheus text parser (Traefik's request families, config
  * reloads, the store revision the node serves and its lag, the cluster leader, certificate expiry,
- * worker threads); and the log level changed at runtime through the API, on the main thread and in
+ * open connections, worker threads); and the log level changed at runtime through the API, on the main thread and in
  * the worker threads alike.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { EtcdStore } from '../src/stores/etcd-store.ts';
@@ -117,6 +119,22 @@ describe('observability of a running node', { timeout: 120_000 }, () => {
     }, 'the applied revision to follow the store with no lag');
   });
 
+  test('open client connections per entry point (Traefik v3\'s traefik_open_connections)', async () => {
+    const open = async () => value(await scrape(), 'traefik_open_connections', { entrypoint: 'web', protocol: 'HTTP' });
+    // The test client's idle keep-alive connections close within a second.
+    await until(async () => (await open()) === 0, 'no open connection on web');
+    const socket = connect(node.ports.web!, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('GET / HTTP/1.1\r\nhost: app.test\r\n\r\n');
+    await once(socket, 'data');
+    try {
+      assert.equal(await open(), 1, 'the kept-alive connection is counted');
+    } finally {
+      socket.destroy();
+    }
+    await until(async () => (await open()) === 0, 'the closed connection to leave the count');
+  });
+
   test('the single node becomes the cluster leader, and says so in /metrics', async () => {
     await until(async () => value(await scrape(), 'switchyard_cluster_leader') === 1, 'leadership');
   });
@@ -152,7 +170,8 @@ describe('observability of a running node', { timeout: 120_000 }, () => {
 
     // Back to `debug`: the main thread's warnings and the worker's debug-level lines are written again.
     assert.equal((await api('/api/log/level', { method: 'PUT', body: '{"level":"DEBUG"}' })).status, 200);
-    assert.ok(node.logs.slice(linesBefore).some((l) => l.msg === 'log level changed through the API' && l.to === 'debug'));
+    // The change itself is announced (the line reaches the test through the process's stdout).
+    await until(() => node.logs.slice(linesBefore).some((l) => l.msg === 'log level changed through the API' && l.to === 'debug'), 'the change to be logged');
     await store.put('traefik/http/services/checked/loadBalancer/servers/0/url', 'http://127.0.0.1:2');
     await until(() => healthWarnings().length > 0, 'a health-check warning after the level went back down');
     // The worker handles its control messages in order: the first request was dropped at `error`,

@@ -198,6 +198,7 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
         },
         isLeader: clusterTls === undefined ? undefined : () => clusterTls.isLeader,
         certificates: () => servedCertificates,
+        openConnections: () => workers.pool.openConnections(),
       });
     }
     for (const [name, bound] of workers.bound) {

@@ -1,7 +1,8 @@
 /**
  * @module The node's own gauges, next to the request metrics the worker threads report: how far
  * the applied configuration trails the store, whether this node is the cluster's ACME leader, and
- * when each certificate it serves expires (Traefik's `traefik_tls_certs_not_after`). All are read
+ * when each certificate it serves expires (Traefik's `traefik_tls_certs_not_after`), open client
+ * connections per entry point (Traefik v3's `traefik_open_connections`). All are read
  * at scrape time from the node's state; nothing is kept per request.
  */
 import { X509Certificate } from 'node:crypto';
@@ -21,6 +22,8 @@ export interface NodeMetricFacts {
   readonly isLeader?: (() => boolean) | undefined;
   /** The certificates of the applied configuration (from keys and from ACME). */
   readonly certificates: () => readonly CertificateSpec[];
+  /** Open client connections by entry point, every thread included. */
+  readonly openConnections: () => ReadonlyMap<string, number>;
 }
 
 interface CertificateFacts {
@@ -87,6 +90,17 @@ export function registerNodeMetrics(registry: Registry, facts: NodeMetricFacts):
       },
     });
   }
+  new Gauge({
+    name: 'traefik_open_connections',
+    help: 'How many open connections exist, by entryPoint and protocol',
+    labelNames: ['entrypoint', 'protocol'],
+    registers,
+    collect() {
+      this.reset();
+      // Every entry point of ours speaks HTTP (TLS or not); Traefik's TCP routers are not supported.
+      for (const [entrypoint, open] of facts.openConnections()) this.set({ entrypoint, protocol: 'HTTP' }, open);
+    },
+  });
   const parsed = new Map<string, CertificateFacts | undefined>();
   new Gauge({
     name: 'traefik_tls_certs_not_after',

@@ -52,6 +52,8 @@ export interface MetricsDelta {
 export interface WorkerStats {
   readonly connectionsServed: number;
   readonly openConnections: number;
+  /** Open connections by entry point (Traefik v3's traefik_open_connections). */
+  readonly openByEntryPoint?: Readonly<Record<string, number>> | undefined;
   readonly requestsServed: number;
   readonly inFlight: number;
   readonly revision: number;

@@ -73,11 +73,13 @@ let awaitingSnapshot = false;
 function stats() {
   let served = 0;
   let open = 0;
-  for (const ep of entryPoints.values()) {
+  const openByEntryPoint: Record<string, number> = {};
+  for (const [name, ep] of entryPoints) {
     served += ep.connections.served;
     open += ep.connections.open;
+    openByEntryPoint[name] = ep.connections.open;
   }
-  return { connectionsServed: served, openConnections: open, requestsServed: metrics.requestsServed, inFlight: metrics.inFlight, revision: dataPlane.revision };
+  return { connectionsServed: served, openConnections: open, openByEntryPoint, requestsServed: metrics.requestsServed, inFlight: metrics.inFlight, revision: dataPlane.revision };
 }
 
 async function drain(graceMs: number): Promise<void> {

@@ -231,6 +231,13 @@ export class WorkerPool {
   }
 
   /** Debug API only: makes the thread in slot `id` crash, hang, or run slowly. False when there is no such thread. */
+  /** Open client connections by entry point, summed over the live threads' latest reports. */
+  openConnections(): Map<string, number> {
+    const sums = new Map<string, number>();
+    for (const t of this.#ready()) for (const [name, open] of Object.entries(t.stats.openByEntryPoint ?? {})) sums.set(name, (sums.get(name) ?? 0) + open);
+    return sums;
+  }
+
   debug(id: number, action: 'crash' | 'hang' | 'slow'): boolean {
     const thread = this.#ready().find((t) => t.slot === id);
     if (thread === undefined) return false;
