@@ -15,18 +15,11 @@ import { request } from 'undici';
 import { EtcdStore } from '../src/stores/etcd-store.ts';
 import { selfSignedCertificate } from '../src/tls/self-signed.ts';
 import { parsePrometheusText, sumOf, type Family } from '../test/support/prometheus-text.ts';
+import { waitFor } from '../test/support/test-node.ts';
 import { startUpstream, type TestUpstream } from '../test/support/upstream.ts';
 import { agent, stopNodes, untilAll } from './support/cluster.ts';
 import { startEtcd, type EtcdServer } from './support/etcd/index.ts';
 import { startNodeProcess, type NodeProcess } from './support/node-process.ts';
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
 
 describe('observability of a running node', { timeout: 120_000 }, () => {
   let etcd: EtcdServer;
@@ -113,16 +106,16 @@ describe('observability of a running node', { timeout: 120_000 }, () => {
     await store.put('traefik/http/routers/extra/rule', 'Host(`extra.test`)');
     await store.put('traefik/http/routers/extra/service', 'app');
     await untilAll([node], 'extra.test', 200);
-    await until(async () => {
+    await waitFor(async () => {
       const now = await scrape();
       return (value(now, 'switchyard_store_applied_revision', { provider: 'etcd' }) ?? 0) >= revisionBefore + 2 && value(now, 'switchyard_store_revision_lag', { provider: 'etcd' }) === 0;
-    }, 'the applied revision to follow the store with no lag');
+    }, 15_000, 'the applied revision to follow the store with no lag');
   });
 
   test('open client connections per entry point (Traefik v3\'s traefik_open_connections)', async () => {
     const open = async () => value(await scrape(), 'traefik_open_connections', { entrypoint: 'web', protocol: 'HTTP' });
     // The test client's idle keep-alive connections close within a second.
-    await until(async () => (await open()) === 0, 'no open connection on web');
+    await waitFor(async () => (await open()) === 0, 15_000, 'no open connection on web');
     const socket = connect(node.ports.web!, '127.0.0.1');
     await once(socket, 'connect');
     socket.write('GET / HTTP/1.1\r\nhost: app.test\r\n\r\n');
@@ -132,11 +125,11 @@ describe('observability of a running node', { timeout: 120_000 }, () => {
     } finally {
       socket.destroy();
     }
-    await until(async () => (await open()) === 0, 'the closed connection to leave the count');
+    await waitFor(async () => (await open()) === 0, 15_000, 'the closed connection to leave the count');
   });
 
   test('the single node becomes the cluster leader, and says so in /metrics', async () => {
-    await until(async () => value(await scrape(), 'switchyard_cluster_leader') === 1, 'leadership');
+    await waitFor(async () => value(await scrape(), 'switchyard_cluster_leader') === 1, 15_000, 'leadership');
   });
 
   test('the log level changes at runtime, on the main thread and in the worker threads', async () => {
@@ -158,7 +151,7 @@ describe('observability of a running node', { timeout: 120_000 }, () => {
     await store.put('traefik/http/routers/checked/rule', 'Host(`checked.test`)');
     await store.put('traefik/http/routers/checked/service', 'checked');
     // The check did fail (the server is DOWN) while nothing was written.
-    await until(async () => (JSON.parse((await api('/api/http/services/checked@etcd')).text) as { serverStatus?: Record<string, string> }).serverStatus?.['http://127.0.0.1:1'] === 'DOWN', 'the health check to fail');
+    await waitFor(async () => (JSON.parse((await api('/api/http/services/checked@etcd')).text) as { serverStatus?: Record<string, string> }).serverStatus?.['http://127.0.0.1:1'] === 'DOWN', 15_000, 'the health check to fail');
     // Worker thread: the debug API's announcement is a warning too.
     const [worker] = JSON.parse((await api('/api/workers')).text) as { id: number }[];
     assert.equal((await api(`/api/debug/workers/${worker!.id}/slow`, { method: 'POST' })).status, 202);
@@ -171,13 +164,13 @@ describe('observability of a running node', { timeout: 120_000 }, () => {
     // Back to `debug`: the main thread's warnings and the worker's debug-level lines are written again.
     assert.equal((await api('/api/log/level', { method: 'PUT', body: '{"level":"DEBUG"}' })).status, 200);
     // The change itself is announced (the line reaches the test through the process's stdout).
-    await until(() => node.logs.slice(linesBefore).some((l) => l.msg === 'log level changed through the API' && l.to === 'debug'), 'the change to be logged');
+    await waitFor(() => node.logs.slice(linesBefore).some((l) => l.msg === 'log level changed through the API' && l.to === 'debug'), 15_000, 'the change to be logged');
     await store.put('traefik/http/services/checked/loadBalancer/servers/0/url', 'http://127.0.0.1:2');
-    await until(() => healthWarnings().length > 0, 'a health-check warning after the level went back down');
+    await waitFor(() => healthWarnings().length > 0, 15_000, 'a health-check warning after the level went back down');
     // The worker handles its control messages in order: the first request was dropped at `error`,
     // so exactly one announcement (the second) is written.
     assert.equal((await api(`/api/debug/workers/${worker!.id}/slow`, { method: 'POST' })).status, 202);
-    await until(() => workerWarnings().length > 0, 'the worker thread to log at the new level');
+    await waitFor(() => workerWarnings().length > 0, 15_000, 'the worker thread to log at the new level');
     assert.equal(workerWarnings().length, 1);
   });
 });
