@@ -27,7 +27,7 @@ import { routingHost } from '../request-host.ts';
 import type { LoadBalancerService } from '../service-handlers.ts';
 import type { UpstreamServer } from '../upstream-server.ts';
 import { FastRequest } from './fast-request.ts';
-import { HTTPParser, METHODS, ON_BODY, ON_HEADERS, ON_HEADERS_COMPLETE, ON_MESSAGE_BEGIN, ON_MESSAGE_COMPLETE, STOP_AFTER_HEAD, type LlhttpParser } from './llhttp.ts';
+import { HTTPParser, METHODS, ON_BODY, ON_HEADERS, ON_HEADERS_COMPLETE, ON_MESSAGE_COMPLETE, STOP_AFTER_HEAD, type LlhttpParser } from './llhttp.ts';
 import type { FastUpstreams, UpstreamConnection, UpstreamError, UpstreamOwner } from './upstream-connections.ts';
 
 /** What the fast path needs of a data plane (DataPlane.fastPath, or the worker's metrics wrapper around it). */
@@ -56,6 +56,8 @@ export interface FastConnectionHost {
 
 const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n';
 const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
+/** A first body chunk up to this size leaves in the same write as the head (copied once into the string). */
+const SMALL_BODY = 16 * 1024;
 const RETRIED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 let dateText = '';
@@ -104,6 +106,8 @@ export class FastConnection implements UpstreamOwner {
   #executing = false;
   #corkedUpstream: Socket | undefined;
   #clientCorked = false;
+  /** The answer's head, held until the body's first bytes (or the end of this read) so both leave in one write. */
+  #heldHead = '';
   /** The client socket is paused because the upstream is full. */
   #waitingForUpstream = false;
   /** The upstream socket is paused because the client is full. */
@@ -112,7 +116,7 @@ export class FastConnection implements UpstreamOwner {
   #gone = false;
   #draining = false;
   #idleSince = performance.now();
-  /** When the request being read started (its first byte), 0 between requests. */
+  /** When the request being read started (the read that brought its first bytes), 0 between requests. */
   #readStartedAt = 0;
 
   constructor(socket: Socket, host: FastConnectionHost) {
@@ -123,7 +127,6 @@ export class FastConnection implements UpstreamOwner {
     this.#clientIp = socket.remoteAddress ?? '';
     const parser = new HTTPParser();
     parser.initialize(HTTPParser.REQUEST, {}, 0, 0);
-    parser[ON_MESSAGE_BEGIN] = this.#onMessageBegin;
     parser[ON_HEADERS] = this.#onHeaders;
     parser[ON_HEADERS_COMPLETE] = this.#onHeadersComplete;
     parser[ON_BODY] = this.#onBody;
@@ -163,6 +166,8 @@ export class FastConnection implements UpstreamOwner {
   };
 
   #execute(chunk: Buffer): void {
+    // Bytes between requests start the next one's read clock (no per-message callback needed).
+    if (this.#current === undefined && this.#readStartedAt === 0) this.#readStartedAt = performance.now();
     this.#executing = true;
     const result = this.#parser.execute(chunk);
     this.#executing = false;
@@ -219,10 +224,6 @@ export class FastConnection implements UpstreamOwner {
     this.socket.off('drain', this.#onDrain);
     this.#host.left(this);
   }
-
-  readonly #onMessageBegin = (): void => {
-    this.#readStartedAt = performance.now();
-  };
 
   readonly #onHeaders = (headers: string[], url: string): void => {
     for (let i = 0; i < headers.length; i++) this.#headerParts.push(headers[i]!);
@@ -322,7 +323,7 @@ export class FastConnection implements UpstreamOwner {
     this.#server = server;
     this.#upstreamHead = head;
     conn.attach(this, this.#headRequest);
-    if (this.#executing && this.#corkedUpstream === undefined) {
+    if (this.#requestHasBody && this.#executing && this.#corkedUpstream === undefined) {
       // Body bytes parsed in this same read leave with the head.
       conn.socket.cork();
       this.#corkedUpstream = conn.socket;
@@ -391,18 +392,32 @@ export class FastConnection implements UpstreamOwner {
     if (!this.#keepAlive) head += 'Connection: close\r\n';
     else if (this.#http10) head += 'Connection: keep-alive\r\n';
     head += this.#plane.extraHeaders();
-    if (!this.#clientCorked) {
-      this.#clientCorked = true;
-      this.socket.cork();
-    }
-    this.socket.write(`${head}\r\n`, 'latin1');
+    this.#heldHead = `${head}\r\n`;
+  }
+
+  /** Writes a held head on its own (no body bytes came with it). */
+  #flushHead(): void {
+    if (this.#heldHead === '') return;
+    this.socket.write(this.#heldHead, 'latin1');
+    this.#heldHead = '';
   }
 
   onUpstreamBody(chunk: Buffer): void {
+    if (this.#heldHead !== '' && !this.#chunked && chunk.length <= SMALL_BODY) {
+      // The usual small answer: one string, one write(2), no writev.
+      const ok = this.socket.write(this.#heldHead + chunk.toString('latin1'), 'latin1');
+      this.#heldHead = '';
+      if (!ok && !this.#waitingForClient) {
+        this.#waitingForClient = true;
+        this.#upstream?.pause();
+      }
+      return;
+    }
     if (!this.#clientCorked) {
       this.#clientCorked = true;
       this.socket.cork();
     }
+    this.#flushHead();
     let ok: boolean;
     if (this.#chunked) {
       this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
@@ -418,13 +433,19 @@ export class FastConnection implements UpstreamOwner {
   }
 
   onUpstreamReadDone(): void {
+    this.#flushHead();
     if (!this.#clientCorked) return;
     this.#clientCorked = false;
     this.socket.uncork();
   }
 
   onUpstreamEnd(): void {
-    if (this.#chunked) this.socket.write('0\r\n\r\n', 'latin1');
+    if (this.#chunked) {
+      this.#flushHead();
+      this.socket.write('0\r\n\r\n', 'latin1');
+    } else if (this.#heldHead !== '') {
+      this.#flushHead();
+    }
     const conn = this.#upstream!;
     this.#upstream = undefined;
     this.#waitingForClient = false;
