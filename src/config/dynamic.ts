@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ProblemData } from '../errors.ts';
 import type { Decoded } from './decode-object.ts';
 import type { Middleware } from './middleware-schemas.ts';
+import { KeyCode } from './key-codes.ts';
 import { duration, exactlyOne, labelFields, presence } from './schema-kinds.ts';
 import { tlsDomainSchema, type TlsCertificate, type TlsOptions, type TlsStore } from './tls-schemas.ts';
 
@@ -138,7 +139,15 @@ const serviceTypes = {
 };
 
 export const serviceSchema = labelFields(
-  z.object(serviceTypes).superRefine(exactlyOne(Object.keys(serviceTypes), 'service')),
+  z
+    .object(serviceTypes)
+    .superRefine(exactlyOne(Object.keys(serviceTypes), 'service'))
+    .superRefine((value, context) => {
+      // Decoded (so its keys are checked) but not served: routers using it are disabled with a reference error.
+      if (value.highestRandomWeight !== undefined) {
+        context.addIssue({ code: 'custom', message: 'highestRandomWeight services are not supported yet', path: ['highestRandomWeight'], params: { code: KeyCode.unsupportedType }, input: value });
+      }
+    }),
   'service type',
 );
 

@@ -28,6 +28,8 @@ export const KeyCode = {
   ignored: 'SY_KEY_IGNORED',
   /** A section Traefik reads but Switchyard does not implement yet (tcp, udp, serversTransports). */
   unsupported: 'SY_KEY_UNSUPPORTED',
+  /** A service type Traefik has that Switchyard does not implement yet: the service is disabled, never half-served. */
+  unsupportedType: 'SY_KEY_UNSUPPORTED_TYPE',
   /** A file-provider file that is not valid YAML/TOML. */
   fileParse: 'SY_FILE_PARSE',
 } as const;

@@ -20,6 +20,12 @@ const problems = (result: DecodeResult) => result.problems;
 
 const cases: Case[] = [
   {
+    description: 'SY_KEY_UNSUPPORTED_TYPE: a highestRandomWeight service (Traefik v3.6) is disabled, not half-served',
+    pairs: { 'traefik/http/services/s/highestRandomWeight/services/0/name': 'other' },
+    errorsOf: serviceErrors,
+    expected: ['SY_KEY_UNSUPPORTED_TYPE traefik/http/services/s/highestRandomWeight'],
+  },
+  {
     description: 'SY_KEY_UNKNOWN_FIELD: unknown router field',
     pairs: { ...route, 'traefik/http/routers/r/rulez': 'x' },
     errorsOf: routerErrors,
