@@ -125,7 +125,8 @@ function header(ctx: RequestContext, lowerName: string): string | undefined {
 function jsonLine(ctx: RequestContext, status: number, durationMs: number, count: bigint, nodeId: string): string {
   const start = new Date(Date.now() - durationMs);
   return `${JSON.stringify({
-    level: 'info',
+    // pino's numeric info level, like every other line the node writes.
+    level: 30,
     time: new Date().toISOString(),
     node: nodeId,
     log: 'access',
