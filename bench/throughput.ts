@@ -7,12 +7,15 @@
  * 2. Scaling: the same node with 1 and then 2 workers, unpinned (client and origin share the two
  *    cores), alternated rounds: requests/s and requests per node CPU-second.
  *
+ * The node runs with the environment it is given: `SY_FAST_PATH=0 node … bench/throughput.ts`
+ * measures the full node:http path instead of the default fast path.
+ *
  * Usage: node --enable-experimental-regexp-engine bench/throughput.ts [rounds=3] [seconds=8]
  * Needs nginx, haproxy, wrk, taskset. Writes bench/results/throughput.txt.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -32,6 +35,7 @@ const nodeCommand = (workers: number, port: number) =>
 
 print(`throughput: ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}`);
 print(`dispatch mode: ${process.env.SY_WORKER_DISPATCH ?? 'handoff (default)'}`);
+print(`fast path: ${process.env.SY_FAST_PATH === '0' ? 'off (SY_FAST_PATH=0)' : 'on (default)'}`);
 print('');
 print(`== anchors (shared/bench/anchors.sh -r ${ROUNDS} -s ${SECONDS}; proxy alone on one core) ==`);
 const anchors = spawnSync('bash', [`${SHARED}anchors.sh`, '-r', String(ROUNDS), '-s', String(SECONDS), '-p', nodeCommand(1, 9104)], { encoding: 'utf8' });
@@ -79,7 +83,11 @@ print(`median workers=1: ${median(one.rps).toFixed(0)} req/s, ${median(one.perCp
 print(`median workers=2: ${median(two.rps).toFixed(0)} req/s, ${median(two.perCpu)} req/cpu-s`);
 print(`2 workers ÷ 1 worker: ${(median(two.rps) / Math.max(1, median(one.rps))).toFixed(2)}× req/s`);
 mkdirSync(`${ROOT}bench/results`, { recursive: true });
-writeFileSync(`${ROOT}bench/results/throughput.txt`, `${lines.join('\n')}\n`);
+// The run before this one stays below it, for comparison (only one: the file does not grow).
+const resultFile = `${ROOT}bench/results/throughput.txt`;
+const PREVIOUS = '\n== previous run ==\n';
+const before = existsSync(resultFile) ? readFileSync(resultFile, 'utf8').split(PREVIOUS)[0]! : '';
+writeFileSync(resultFile, `${lines.join('\n')}\n${before === '' ? '' : `${PREVIOUS}${before}`}`);
 
 function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
