@@ -10,6 +10,7 @@ import { createLogger } from '../logging/logger.ts';
 import { FileProvider } from '../providers/file.ts';
 import { buildRuntime } from '../runtime/build-runtime.ts';
 import { warningCodes } from '../config/key-codes.ts';
+import { readPemValue } from '../tls/certificate-pem.ts';
 import { API_ENTRY_POINT, providersOf } from './node.ts';
 
 export async function checkCommand(argv: readonly string[]): Promise<number> {
@@ -49,7 +50,7 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
     for (const { decoded } of inputs.values()) for (const r of decoded.routers.values()) for (const ep of r.value?.entryPoints ?? []) used.add(ep);
   }
   const defaults = declared.length === 0 ? ['(default)'] : declared;
-  const { view } = buildRuntime({ revision: 1, providers: inputs, entryPoints: [...used], defaultEntryPoints: defaults, defaultRuleSyntax: config.core.defaultRuleSyntax });
+  const { view } = buildRuntime({ revision: 1, providers: inputs, entryPoints: [...used], defaultEntryPoints: defaults, defaultRuleSyntax: config.core.defaultRuleSyntax, readPem: readPemValue });
 
   const warnings: ProblemData[] = [];
   for (const p of view.problems) (warningCodes.has(p.code) ? warnings : errors).push(p);

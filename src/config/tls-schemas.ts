@@ -1,13 +1,25 @@
 /** @module TLS section schemas: certificates, options and stores (`<root>/tls/…`). */
 
 import { z } from 'zod';
+import { inlinePairProblem, TLS_CERTIFICATE_CODE } from '../tls/certificate-pem.ts';
+
+/** Inline PEM is checked here, at decode time, so the key at fault is named before anything serves. */
+function pemPairChecked<S extends z.ZodType<{ certFile: string; keyFile: string }>>(schema: S) {
+  return schema.superRefine((value, context) => {
+    const problem = inlinePairProblem(value.certFile, value.keyFile);
+    if (problem === undefined) return;
+    context.addIssue({ code: 'custom', message: problem.message, path: [problem.field], params: { code: TLS_CERTIFICATE_CODE }, input: value });
+  });
+}
 
 /** certFile/keyFile hold a path on the node or the PEM text itself (Traefik's FileOrContent). */
-export const tlsCertificateSchema = z.object({
-  certFile: z.string(),
-  keyFile: z.string(),
-  stores: z.array(z.string()).optional(),
-});
+export const tlsCertificateSchema = pemPairChecked(
+  z.object({
+    certFile: z.string(),
+    keyFile: z.string(),
+    stores: z.array(z.string()).optional(),
+  }),
+);
 
 const tlsVersion = z.enum(['VersionTLS10', 'VersionTLS11', 'VersionTLS12', 'VersionTLS13']);
 
@@ -41,7 +53,7 @@ export const tlsOptionsSchema = z.object({
 export const tlsDomainSchema = z.object({ main: z.string().optional(), sans: z.array(z.string()).optional() });
 
 export const tlsStoreSchema = z.object({
-  defaultCertificate: z.object({ certFile: z.string(), keyFile: z.string() }).optional(),
+  defaultCertificate: pemPairChecked(z.object({ certFile: z.string(), keyFile: z.string() })).optional(),
   defaultGeneratedCert: z.object({ resolver: z.string().optional(), domain: tlsDomainSchema.optional() }).optional(),
 });
 

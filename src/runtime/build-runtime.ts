@@ -18,6 +18,7 @@ import { middlewareTypes } from '../middlewares/registry.ts';
 import { checkMiddleware, middlewareReferences } from '../middlewares/check-middleware.ts';
 import { createHash } from 'node:crypto';
 import { noteDelta } from './snapshot-delta.ts';
+import { checkCertificatePair } from '../tls/certificate-pem.ts';
 import { EMPTY_SNAPSHOT, EMPTY_TLS, type StickyCookieSpec, type CertificateSpec, type HealthCheckSpec, type MiddlewareSpec, type RouterSpec, type ServiceSpec, type Snapshot, type TlsOptionsSpec, type TlsSpec } from './snapshot.ts';
 import type { TlsRouter } from '../acme/wanted-certificates.ts';
 
@@ -548,10 +549,16 @@ function tlsSpec(input: BuildInput, problems: ProblemData[]): TlsSpec {
   let options: TlsOptionsSpec = EMPTY_TLS.options;
   for (const { decoded, root } of input.providers.values()) {
     for (const [label, d] of decoded.tls.certificates) {
-      if (d.value === undefined) continue;
+      if (d.value === undefined) {
+        problems.push(...d.errors);
+        continue;
+      }
       const key = `${root}/tls/certificates/${label}`;
       try {
-        certificates.push({ id: key, certPem: read(d.value.certFile, `${key}/certFile`), keyPem: read(d.value.keyFile, `${key}/keyFile`) });
+        const pair = { id: key, certPem: read(d.value.certFile, `${key}/certFile`), keyPem: read(d.value.keyFile, `${key}/keyFile`) };
+        // Inline pairs were checked when decoded; a file's content only now.
+        if (input.readPem !== undefined) checkCertificatePair(pair.certPem, pair.keyPem, key);
+        certificates.push(pair);
       } catch (error) {
         problems.push({ code: 'SY_TLS_CERTIFICATE', key: (error as { key?: string }).key ?? key, message: (error as Error).message });
       }
@@ -560,11 +567,14 @@ function tlsSpec(input: BuildInput, problems: ProblemData[]): TlsSpec {
     if (store !== undefined) {
       const key = `${root}/tls/stores/default/defaultCertificate`;
       try {
-        defaultCertificate = { id: key, certPem: read(store.certFile, `${key}/certFile`), keyPem: read(store.keyFile, `${key}/keyFile`) };
+        const pair = { id: key, certPem: read(store.certFile, `${key}/certFile`), keyPem: read(store.keyFile, `${key}/keyFile`) };
+        if (input.readPem !== undefined) checkCertificatePair(pair.certPem, pair.keyPem, key);
+        defaultCertificate = pair;
       } catch (error) {
         problems.push({ code: 'SY_TLS_CERTIFICATE', key: (error as { key?: string }).key ?? key, message: (error as Error).message });
       }
     }
+    for (const d of [...decoded.tls.options.values(), ...decoded.tls.stores.values()]) problems.push(...d.errors);
     const o = decoded.tls.options.get('default')?.value;
     if (o !== undefined) {
       options = {
