@@ -71,4 +71,30 @@ describe('incremental decoding', () => {
       }
     });
   }
+
+  it('many objects at once (a start) decode as the whole set does, with and without keys that have problems', () => {
+    const keys = new Map<string, string>();
+    for (let i = 0; i < 100; i++) {
+      keys.set(`traefik/http/routers/R${i}/rule`, `Host(\`r${i}.test\`)`);
+      keys.set(`traefik/http/routers/r${i}/service`, i % 7 === 0 ? '' : `s${i}`);
+      keys.set(`traefik/http/services/s${i}/loadBalancer/servers/0/url`, i % 9 === 0 ? 'not a url' : 'http://127.0.0.1:1');
+      keys.set(`traefik/HTTP/middlewares/m${i}/addPrefix/prefix`, '/p');
+      keys.set(`traefik/tls/certificates/c${i}/certFile`, '/c');
+    }
+    const clean = new IncrementalDecoder('traefik');
+    assert.deepEqual(plain(clean.decode([...keys])), plain(decodeKeyValues([...keys], 'traefik')));
+    clean.takeChanges();
+    // Each object went to its own group: changing or deleting one later touches only it.
+    keys.set('traefik/http/routers/r5/rule', 'Path(`/five`)');
+    keys.delete('traefik/http/services/s6/loadBalancer/servers/0/url');
+    keys.delete('traefik/HTTP/middlewares/m7/addPrefix/prefix');
+    assert.deepEqual(plain(clean.decode([...keys])), plain(decodeKeyValues([...keys], 'traefik')));
+    assert.deepEqual(clean.takeChanges().routers, new Set(['R5']));
+    keys.set('traefik/udp/routers/x/service', 'x');
+    keys.set('/traefik/http/routers/slashed/rule', 'Path(`/`)');
+    const withProblems = new IncrementalDecoder('traefik');
+    const result = withProblems.decode([...keys]);
+    assert.deepEqual(plain(result), plain(decodeKeyValues([...keys], 'traefik')));
+    assert.equal(result.problems.length, 2);
+  });
 });
