@@ -197,6 +197,9 @@ describe('HAProxy and a Switchyard node on the same imported haproxy.cfg', () =>
     assert.equal(imported.code, 0, imported.stderr);
     const entryPoints = [...imported.stderr.matchAll(/--entryPoints\.([\w-]+)\.address=(\S+)/g)].map((m) => [m[1]!, m[2]!] as const);
     assert.deepEqual(entryPoints, hp.map((port) => [`http-${port}`, `127.0.0.1:${port}`]));
+    // The defaults' upstream timeouts are node flags (no serversTransports keys, which nodes skip).
+    const transportFlags = [...imported.stderr.matchAll(/^ {2}(--serversTransport\.\S+)$/gm)].map((m) => m[1]!);
+    assert.deepEqual(transportFlags, ['--serversTransport.forwardingTimeouts.dialTimeout=1s', '--serversTransport.forwardingTimeouts.responseHeaderTimeout=5s']);
 
     haproxy = await startHaproxy(file, hp);
     node = await startNodeProcess([
@@ -205,6 +208,7 @@ describe('HAProxy and a Switchyard node on the same imported haproxy.cfg', () =>
       `--entryPoints.${entryPoints[1]![0]}.address=127.0.0.1:${sy[1]}`,
       `--entryPoints.${entryPoints[2]![0]}.address=127.0.0.1:${sy[2]}`,
       '--providers.providersThrottleDuration=2ms',
+      ...transportFlags,
     ]);
     // The node applies the store's configuration right after start; health checks settle on both
     // sides within a few check intervals (200 ms; HAProxy needs fall=3 failures).

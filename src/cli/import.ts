@@ -137,6 +137,10 @@ function summary(file: string, result: ImportResult): string[] {
     lines.push('entry points (static configuration: start every node with these flags):');
     for (const ep of result.entryPoints) lines.push(`  --entryPoints.${ep.name}.address=${ep.address}${ep.tls ? '    # TLS' : ''}`);
   }
+  if (result.transportFlags.length > 0) {
+    lines.push('upstream timeouts and verification (static configuration: start every node with these flags):');
+    for (const flag of result.transportFlags) lines.push(`  ${flag}`);
+  }
   return lines;
 }
 

@@ -53,6 +53,7 @@ test('--dry-run prints exactly the translated keys as JSON on stdout, the report
   const printed = JSON.parse(r.stdout) as Record<string, string>;
   assert.deepEqual(printed, Object.fromEntries(translate(readFileSync(file, 'utf8'), { importName: 'host-routing' }).keys));
   assert.match(r.stderr, /--entryPoints\.http-80\.address=:80/);
+  assert.match(r.stderr, /^ {2}--serversTransport\.forwardingTimeouts\.dialTimeout=5s$/m, 'the defaults\' timeouts as node flags');
   assert.match(r.stderr, /0 unsupported/);
 });
 

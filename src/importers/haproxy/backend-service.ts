@@ -1,17 +1,17 @@
 /**
  * @module A backend (or the backend half of a listen section) → a Traefik service: servers with
  * their weights, one health check (`option httpchk` + `check`/`inter`), sticky cookies (`cookie …
- * insert`), upstream timeouts in a serversTransport, and `backup` servers as a failover service
+ * insert`), the upstream timeouts it needs (node-wide flags, see upstream-transport.ts), and `backup` servers as a failover service
  * whose fallback takes over when every checked primary is down (haproxy-migration.md §2.4, §3.12).
  * Server options come from `default-server` lines (defaults chain, then the section), then the
  * server line itself; later ones win.
  */
 import { readHealthCheck } from './health-check.ts';
-import { sanitizeName, shortHash, type ObjectValue } from './key-builder.ts';
-import type { Directive } from './parse-config.ts';
+import { sanitizeName, type ObjectValue } from './key-builder.ts';
 import { goDuration, haproxyDurationMs, type ProxyView } from './proxy-view.ts';
 import { readServer, type ParamContext, type ServerSpec } from './server-line.ts';
 import type { TranslationContext } from './translation-context.ts';
+import type { TransportFlag } from './upstream-transport.ts';
 
 /** Translates `proxy`'s backend part; returns the service name, or undefined (reported) when none. */
 export function translateBackend(proxy: ProxyView, tx: TranslationContext): string | undefined {
@@ -38,7 +38,7 @@ export function translateBackend(proxy: ProxyView, tx: TranslationContext): stri
 
   readBalance(proxy, tx);
   const sticky = readCookie(proxy, servers, tx);
-  const transport = readTransport(proxy, servers, tx);
+  readTransport(proxy, servers, tx);
   const lb = (members: readonly ServerSpec[], withSticky: boolean) => {
     // Checked per load balancer: backup servers without "check" stay unchecked, as in HAProxy.
     const healthCheck = readHealthCheck(proxy, members, tx);
@@ -49,7 +49,6 @@ export function translateBackend(proxy: ProxyView, tx: TranslationContext): stri
         ...(members.length === 0 ? { passHostHeader: true } : {}),
         ...(healthCheck === undefined ? {} : { healthCheck }),
         ...(withSticky && sticky !== undefined ? { sticky } : {}),
-        ...(transport === undefined ? {} : { serversTransport: transport }),
       },
     };
   };
@@ -115,36 +114,32 @@ function readCookie(proxy: ProxyView, servers: readonly ServerSpec[], tx: Transl
   return { cookie: out };
 }
 
-function readTransport(proxy: ProxyView, servers: readonly ServerSpec[], tx: TranslationContext): string | undefined {
-  const connect = proxy.setting('timeout', 'connect') ?? proxy.setting('contimeout');
-  const server = proxy.setting('timeout', 'server') ?? proxy.setting('srvtimeout');
-  const ms = (d: Directive | undefined) => (d === undefined ? undefined : haproxyDurationMs(d.words[0] === 'timeout' ? (d.words[2] ?? '') : (d.words[1] ?? '')));
-  const connectMs = ms(connect);
-  const serverMs = ms(server);
-  if (server !== undefined && serverMs !== undefined) tx.report('deviation', proxy, server, 'timeout server is an inactivity timeout in HAProxy; it becomes responseHeaderTimeout (time until the response headers), so slow streaming responses are not cut');
-  const insecure = servers.some((s) => s.ssl && s.verifyNone);
-  if (insecure && servers.some((s) => s.ssl && !s.verifyNone)) tx.report('deviation', proxy, servers.find((s) => s.ssl && s.verifyNone)!.directive, 'some servers skip certificate verification and others not: the service\'s transport skips it for all');
-  const ca = servers.find((s) => s.ssl && s.caFile !== undefined)?.caFile;
-  const parts: string[] = [];
-  const value: Record<string, unknown> = {};
-  if (connectMs !== undefined || serverMs !== undefined) {
-    value.forwardingTimeouts = {
-      ...(connectMs === undefined ? {} : { dialTimeout: goDuration(connectMs) }),
-      ...(serverMs === undefined ? {} : { responseHeaderTimeout: goDuration(serverMs) }),
-    };
-    if (connectMs !== undefined) parts.push(`connect-${goDuration(connectMs)}`);
-    if (serverMs !== undefined) parts.push(`server-${goDuration(serverMs)}`);
-  }
-  if (insecure) {
-    value.insecureSkipVerify = true;
-    parts.push('insecure');
-  } else if (ca !== undefined) {
-    value.rootCAs = [ca];
-    parts.push(`ca-${shortHash(ca)}`);
-  }
-  if (parts.length === 0) return undefined;
-  // Named after what it holds, so backends with the same settings share one transport.
-  const name = `${sanitizeName(tx.importName)}-${parts.join('-')}`;
-  tx.keys.object('serversTransports', name, value);
-  return name;
+/**
+ * Upstream timeouts and verification become node-wide static flags (see upstream-transport.ts):
+ * what this backend needs is recorded, and the import decides once every backend is read.
+ */
+function readTransport(proxy: ProxyView, servers: readonly ServerSpec[], tx: TranslationContext): void {
+  const header = { line: proxy.section.line, words: [proxy.section.keyword, proxy.name] };
+  const timeout = (flag: TransportFlag, name: string, legacy: string) => {
+    const d = proxy.setting('timeout', name) ?? proxy.setting(legacy);
+    const ms = d === undefined ? undefined : haproxyDurationMs(d.words[0] === 'timeout' ? (d.words[2] ?? '') : (d.words[1] ?? ''));
+    tx.upstreamTransport.want(flag, { proxy, source: d ?? header, value: ms === undefined ? undefined : goDuration(ms), ...(d === undefined ? { absent: `no timeout ${name}` } : {}) });
+    return { d, ms };
+  };
+  timeout('serversTransport.forwardingTimeouts.dialTimeout', 'connect', 'contimeout');
+  const server = timeout('serversTransport.forwardingTimeouts.responseHeaderTimeout', 'server', 'srvtimeout');
+  if (server.d !== undefined && server.ms !== undefined) tx.report('deviation', proxy, server.d, 'timeout server is an inactivity timeout in HAProxy; it becomes responseHeaderTimeout (time until the response headers), so slow streaming responses are not cut');
+
+  const tlsServers = servers.filter((s) => s.ssl);
+  if (tlsServers.length === 0) return;
+  const unverified = tlsServers.find((s) => s.verifyNone);
+  if (unverified !== undefined && tlsServers.some((s) => !s.verifyNone)) tx.report('deviation', proxy, unverified.directive, 'some servers skip certificate verification and others not: the transport skips it for all');
+  const verified = tlsServers.find((s) => !s.verifyNone);
+  tx.upstreamTransport.want('serversTransport.insecureSkipVerify', {
+    proxy,
+    source: (unverified ?? verified)!.directive,
+    value: unverified === undefined ? undefined : 'true',
+  });
+  const withCa = tlsServers.find((s) => !s.verifyNone && s.caFile !== undefined);
+  if (withCa !== undefined) tx.report('unsupported', proxy, withCa.directive, 'ca-file has no equivalent yet (the static serversTransport has no rootCAs and per-service serversTransports are not supported): servers are verified against the system CAs');
 }

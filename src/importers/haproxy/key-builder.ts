@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 
-export type ObjectKind = 'routers' | 'services' | 'middlewares' | 'serversTransports';
+export type ObjectKind = 'routers' | 'services' | 'middlewares';
 
 /** A nested value: objects become key segments, arrays `/0`, `/1`…, scalars the key's value. */
 export type ObjectValue = Readonly<Record<string, unknown>>;

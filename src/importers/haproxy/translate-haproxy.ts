@@ -18,7 +18,7 @@ import { readUserlist, type Userlist } from './userlists.ts';
 
 export interface TranslateOptions {
   readonly rootKey: string;
-  /** Names the import (its manifest, its empty 503 service, its serversTransports). */
+  /** Names the import (its manifest, its empty 503 service). */
   readonly importName: string;
 }
 
@@ -26,6 +26,8 @@ export interface ImportResult {
   /** Every key with its value, sorted by key. */
   readonly keys: ReadonlyMap<string, string>;
   readonly entryPoints: readonly EntryPointSpec[];
+  /** `--serversTransport.*=…` flags every node needs for the backends' timeouts and verification. */
+  readonly transportFlags: readonly string[];
   readonly findings: readonly Finding[];
   readonly counts: { readonly routers: number; readonly services: number; readonly middlewares: number };
 }
@@ -52,6 +54,7 @@ export function translateHaproxy(config: HaproxyConfig, options: TranslateOption
     if (isListen && !view.section.directives.some((d) => d.words[0] === 'server' || d.words[0] === 'server-template')) continue;
     tx.services.set(view.name, translateBackend(view, tx));
   }
+  const transportFlags = tx.upstreamTransport.resolve(tx);
 
   const entryPoints = new EntryPointRegistry();
   for (const view of views.filter((v) => v.section.kind === 'frontend' || v.section.kind === 'listen')) translateFrontend(view, tx, entryPoints);
@@ -60,6 +63,7 @@ export function translateHaproxy(config: HaproxyConfig, options: TranslateOption
   return {
     keys: keys.keys(),
     entryPoints: entryPoints.all,
+    transportFlags,
     findings: findings.items,
     counts: { routers: keys.count('routers'), services: keys.count('services'), middlewares: keys.count('middlewares') },
   };

@@ -8,6 +8,7 @@ import { sanitizeName, shortHash, type KeyBuilder } from './key-builder.ts';
 import type { Directive } from './parse-config.ts';
 import type { ProxyView } from './proxy-view.ts';
 import type { Userlist } from './userlists.ts';
+import { UpstreamTransport } from './upstream-transport.ts';
 
 export class TranslationContext {
   readonly importName: string;
@@ -21,6 +22,8 @@ export class TranslationContext {
   readonly backends: ReadonlyMap<string, ProxyView>;
   /** Backend name → its service; undefined when the backend has no translation (tcp mode…). */
   readonly services = new Map<string, string | undefined>();
+  /** What each backend needs of the node-wide upstream transport (timeouts, verification). */
+  readonly upstreamTransport = new UpstreamTransport();
   /** The section each directive is written in: an inherited defaults line is reported as its own. */
   readonly #owners: ReadonlyMap<Directive, string>;
 

@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { decodeKeyValues } from '../../../src/config/decode.ts';
-import { KeyCode } from '../../../src/config/key-codes.ts';
 import { buildRuntime } from '../../../src/runtime/build-runtime.ts';
 import { DEFAULTS, findingLines, routeTable, routers, translate } from './translate-fixture.ts';
 
@@ -30,12 +29,13 @@ for (const name of fixtures) {
     assert.deepEqual(keys, JSON.parse(readFileSync(golden, 'utf8')));
   });
 
-  test(`${name}: every key decodes without errors; the only warning is serversTransports (not in nodes yet)`, () => {
+  test(`${name}: every key decodes without errors or warnings (no serversTransports, which nodes do not support)`, () => {
     const decoded = decodeKeyValues(load(name).keys, 'traefik');
     for (const objects of [decoded.routers, decoded.services, decoded.middlewares, decoded.tls.certificates]) {
       for (const [object, d] of objects) assert.deepEqual(d.errors, [], `${object} has errors`);
     }
-    for (const problem of decoded.problems) assert.deepEqual([problem.code, problem.key], [KeyCode.unsupported, 'traefik/http/serversTransports']);
+    assert.deepEqual(decoded.problems, []);
+    assert.equal([...load(name).keys.keys()].some((key) => /serversTransport/i.test(key)), false);
   });
 
   test(`${name}: every rule compiles in the node; routers without middlewares serve`, () => {
@@ -60,7 +60,8 @@ test('unsupported constructs are reported with their lines, and the rest is stil
 });
 
 test('fixtures without unsupported constructs report none', () => {
-  for (const name of ['api-gateway.cfg', 'backends.cfg', 'host-routing.cfg', 'tls-redirect.cfg']) assert.deepEqual(findingLines(load(name), 'unsupported'), [], name);
+  for (const name of ['api-gateway.cfg', 'host-routing.cfg', 'tls-redirect.cfg']) assert.deepEqual(findingLines(load(name), 'unsupported'), [], name);
+  assert.deepEqual(findingLines(load('backends.cfg'), 'unsupported'), [47, 59], 'the timeouts that differ from the other backends');
   assert.deepEqual(findingLines(load('auth-headers.cfg'), 'unsupported'), [11, 12]);
   assert.deepEqual(findingLines(load('defaults-syntax.cfg'), 'unsupported'), [16, 20]);
   assert.deepEqual(findingLines(load('legacy.cfg'), 'unsupported'), [26]);
@@ -143,8 +144,36 @@ test('backends: weights, health checks with HAProxy defaults and units, failover
   assert.equal(get('services/sticky/loadBalancer/sticky/cookie/name'), 'SERVERID');
   assert.equal(get('services/sticky/loadBalancer/sticky/cookie/httpOnly'), 'true');
   assert.equal(get('services/static_rr/loadBalancer/servers/r2/url'), 'http://[fd00::1]:80');
-  assert.equal(get('serversTransports/backends-connect-5s-server-30s/forwardingTimeouts/responseHeaderTimeout'), '30s', 'timeout server 30000 is 30 s');
-  assert.equal(get('serversTransports/backends-connect-500ms-server-1m-insecure/insecureSkipVerify'), 'true');
+});
+
+test('upstream timeouts shared by every backend (defaults) become static flags, reported as nothing untranslated', () => {
+  const result = load('api-gateway.cfg');
+  assert.deepEqual(result.transportFlags, ['--serversTransport.forwardingTimeouts.dialTimeout=3s', '--serversTransport.forwardingTimeouts.responseHeaderTimeout=30s']);
+  assert.deepEqual(findingLines(result, 'unsupported'), []);
+  const legacy = translate(['defaults', '  mode http', '  contimeout 5000', '  srvtimeout 50000', 'backend a', '  server s 10.0.0.1:80', 'backend b', '  server s 10.0.0.2:80'].join('\n'));
+  assert.deepEqual(legacy.transportFlags, ['--serversTransport.forwardingTimeouts.dialTimeout=5s', '--serversTransport.forwardingTimeouts.responseHeaderTimeout=50s'], 'bare numbers are milliseconds');
+});
+
+test('backends with different timeouts: the most common value is the flag; the others are untranslated and name the choice', () => {
+  const result = load('backends.cfg');
+  assert.deepEqual(result.transportFlags, [
+    '--serversTransport.forwardingTimeouts.dialTimeout=5s',
+    '--serversTransport.forwardingTimeouts.responseHeaderTimeout=1m',
+    '--serversTransport.insecureSkipVerify=true',
+  ]);
+  const secure = result.findings.find((f) => f.severity === 'unsupported' && f.line === 47)!;
+  assert.equal(secure.construct, 'timeout connect 500');
+  assert.match(secure.message, /--serversTransport\.forwardingTimeouts\.dialTimeout=5s was chosen \(6 of 7 backends\)/);
+  const staticRr = result.findings.find((f) => f.severity === 'unsupported' && f.line === 59)!;
+  assert.match(staticRr.message, /responseHeaderTimeout=1m was chosen/);
+});
+
+test('a backend without a timeout among backends with one is reported on its section line', () => {
+  const result = translate(['defaults', '  mode http', 'backend a', '  timeout connect 2s', '  server s 10.0.0.1:80', 'backend b', '  timeout connect 2s', '  server s 10.0.0.2:80', 'backend c', '  server s 10.0.0.3:80'].join('\n'));
+  assert.deepEqual(result.transportFlags, ['--serversTransport.forwardingTimeouts.dialTimeout=2s']);
+  const finding = result.findings.find((f) => f.severity === 'unsupported')!;
+  assert.deepEqual([finding.line, finding.section], [9, 'backend c']);
+  assert.match(finding.message, /^no timeout connect: backends differ.*dialTimeout=2s was chosen \(2 of 3 backends\)/);
 });
 
 test('auth: userlist hashes basicAuth accepts are kept, crypt(3) ones reported; insecure passwords stored hashed', () => {
@@ -176,7 +205,7 @@ test('legacy reqrep prefix-strip idiom becomes stripPrefix; other req* rewrites 
   const result = load('legacy.cfg');
   assert.equal(result.keys.get([...result.keys.keys()].find((k) => k.endsWith('/stripPrefix/prefixes/0'))!), '/users');
   assert.ok(findingLines(result, 'unsupported').includes(26));
-  assert.deepEqual(result.keys.get('traefik/http/serversTransports/legacy-connect-5s-server-50s/forwardingTimeouts/dialTimeout'), '5s');
+  assert.deepEqual(result.transportFlags, ['--serversTransport.forwardingTimeouts.dialTimeout=5s', '--serversTransport.forwardingTimeouts.responseHeaderTimeout=50s']);
 });
 
 test('re-importing a regenerated file changes only the keys of what changed', () => {
