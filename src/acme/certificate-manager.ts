@@ -204,6 +204,7 @@ export class CertificateManager {
   async #status(request: CertificateRequest, error: string | null, failures = 0, nextAttempt?: number): Promise<void> {
     const status: StoredStatus = {
       certId: request.certId,
+      resolver: request.resolver,
       domains: request.domains,
       lastError: error,
       failures,

@@ -71,6 +71,8 @@ export interface StoredTicketKeys {
 
 export interface StoredStatus {
   readonly certId: string;
+  /** Absent in statuses written before it was recorded. */
+  readonly resolver?: string;
   readonly domains: readonly string[];
   readonly lastError: string | null;
   readonly failures: number;

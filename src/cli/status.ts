@@ -1,6 +1,7 @@
 /**
  * @module `switchyard status`: the cluster as the store sees it: every registered node, the store
- * revision it applied against the latest route change, and the ACME leader.
+ * revision it applied against the latest route change, the ACME leader, and the ACME certificates
+ * (issued ones, and wanted ones whose orders have failed so far, with the error and next attempt).
  */
 import { readCluster } from '../cluster/cluster-view.ts';
 import { loadStaticConfig } from '../config/static.ts';
@@ -29,8 +30,8 @@ export async function statusCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(`ACME leader: ${view.leader ?? 'none'}\n\n${lines.join('\n')}\n`);
     if (view.nodes.length === 0) process.stdout.write('(no node registered)\n');
     if (view.certificates.length > 0) {
-      const certRows = [['CERTIFICATE', 'DOMAINS', 'ISSUER', 'EXPIRES', 'SERVED BY', 'LAST ERROR']];
-      for (const c of view.certificates) certRows.push([c.id, c.domains.join(','), c.issuer, c.notAfter, c.servedBy.join(',') || '-', c.lastError ?? '-']);
+      const certRows = [['CERTIFICATE', 'DOMAINS', 'ISSUER', 'EXPIRES', 'SERVED BY', 'LAST ERROR', 'NEXT ATTEMPT']];
+      for (const c of view.certificates) certRows.push([c.id, c.domains.join(','), c.issuer ?? '-', c.notAfter ?? 'never issued', c.servedBy.join(',') || '-', c.lastError ?? '-', c.nextAttempt ?? '-']);
       const w = certRows[0]!.map((_, i) => Math.max(...certRows.map((r) => r[i]!.length)));
       process.stdout.write(`\n${certRows.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd()).join('\n')}\n`);
     }

@@ -13,14 +13,20 @@ export interface ClusterNode extends NodeRecord {
 
 export interface ClusterCertificateView {
   readonly id: string;
-  readonly resolver: string;
+  /** False for a certificate the routers want whose orders have failed so far: no issuer or expiry yet. */
+  readonly issued: boolean;
+  /** Null only for a never-issued certificate whose status was written by a leader that did not record it. */
+  readonly resolver: string | null;
   readonly domains: readonly string[];
-  readonly issuer: string;
-  readonly notAfter: string;
+  readonly issuer: string | null;
+  readonly notAfter: string | null;
   /** Nodes whose registry record says they serve it. */
   readonly servedBy: readonly string[];
   /** The leader's last ACME error for it, if the last attempt failed. */
   readonly lastError: string | null;
+  /** Consecutive failed attempts, and when the leader tries again after the last one. */
+  readonly failures: number;
+  readonly nextAttempt: string | null;
 }
 
 export interface ClusterView {
@@ -49,25 +55,43 @@ export async function readCluster(store: KvStore, stateKey: string, rootKey: str
   const leader = (await store.readLeader(stateKeys(stateKey).leaderLock).catch(() => undefined)) ?? null;
   const keys = stateKeys(stateKey);
   const stored = (await store.list(keys.certificatesPrefix)).entries;
-  const statuses = (await store.list(`${stateKey}/acme/status/`)).entries;
+  const statuses = (await store.list(keys.status(''))).entries;
   const certificates: ClusterCertificateView[] = [];
+  const statusOf = (id: string): StoredStatus | undefined => {
+    const text = statuses.get(keys.status(id));
+    try {
+      return text === undefined ? undefined : (JSON.parse(text) as StoredStatus);
+    } catch {
+      return undefined;
+    }
+  };
+  const attempts = (status: StoredStatus | undefined) => ({ lastError: status?.lastError ?? null, failures: status?.failures ?? 0, nextAttempt: status?.nextAttempt ?? null });
+  const issuedIds = new Set<string>();
   for (const [key, value] of stored) {
     try {
       const id = key.slice(keys.certificatesPrefix.length);
       const cert = JSON.parse(value) as StoredCertificate;
-      const status = statuses.get(keys.status(id));
+      issuedIds.add(id);
       certificates.push({
         id,
+        issued: true,
         resolver: cert.resolver,
         domains: cert.domains,
         issuer: cert.issuer,
         notAfter: cert.notAfter,
         servedBy: nodes.filter((n) => (n.certificates ?? []).includes(id)).map((n) => n.id),
-        lastError: status === undefined ? null : (JSON.parse(status) as StoredStatus).lastError,
+        ...attempts(statusOf(id)),
       });
     } catch {
       // Skipped: the leader rewrites it on its next pass.
     }
+  }
+  // Wanted but never issued: only its status says why (a CA that refuses the domain, a challenge
+  // that cannot validate), and that is what an operator looking at the cluster needs to see.
+  for (const key of statuses.keys()) {
+    const status = statusOf(key.slice(keys.status('').length));
+    if (status === undefined || status.lastError === null || issuedIds.has(status.certId)) continue;
+    certificates.push({ id: status.certId, issued: false, resolver: status.resolver ?? null, domains: status.domains, issuer: null, notAfter: null, servedBy: [], ...attempts(status) });
   }
   return { routesRevision: String(revision), nodes, leader, certificates };
 }

@@ -261,12 +261,14 @@ function clusterCertificates(c, now) {
   if (c.store === null) {
     return h('div', { class: 'panel', id: 'no-cluster-certificates' }, h('p', { class: 'muted' }, 'No cluster certificates: ACME certificates live in the store, and this node has none (file provider).'));
   }
-  const rows = [...(c.certificates ?? [])].sort((a, b) => Date.parse(a.notAfter) - Date.parse(b.notAfter)).map((cert) =>
+  // Never-issued certificates (notAfter null) first: they are the ones failing.
+  const expiry = (cert) => (cert.notAfter ? Date.parse(cert.notAfter) : -Infinity);
+  const rows = [...(c.certificates ?? [])].sort((a, b) => expiry(a) - expiry(b)).map((cert) =>
     h('tr', { dataset: { clusterCertificate: cert.id } },
       h('td', null, tags(cert.domains)),
-      h('td', null, cert.issuer || '—', h('div', { class: 'muted' }, `resolver ${cert.resolver}`)),
-      h('td', { class: 'num' }, formatDate(cert.notAfter)),
-      daysLeft(cert.notAfter, now),
+      h('td', null, cert.issuer || '—', h('div', { class: 'muted' }, `resolver ${cert.resolver ?? '—'}`)),
+      h('td', { class: 'num' }, cert.notAfter ? formatDate(cert.notAfter) : 'never issued'),
+      cert.notAfter ? daysLeft(cert.notAfter, now) : h('td', { class: 'num bad' }, '—'),
       h('td', null, tags(cert.servedBy, 'no node')),
       h('td', null, cert.lastError ? h('span', { class: 'bad' }, cert.lastError) : h('span', { class: 'muted' }, '—'))));
   return table([['Domains'], ['Issuer'], ['Not after', 'num'], ['Left', 'num'], ['Served by'], ['Last ACME error']], rows, 'No certificate has been issued yet.');
