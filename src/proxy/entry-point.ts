@@ -7,8 +7,8 @@
  *
  * Plain HTTP connections start on the fast path (src/proxy/fast-path/: llhttp on the raw socket,
  * raw upstream sockets), which hands a connection to the node:http server at the first request it
- * does not serve itself. `SY_FAST_PATH=0` in the environment turns it off: every connection goes to
- * node:http. TLS connections always go to node:http.
+ * does not serve itself, TLS connections too once their handshake is done. `SY_FAST_PATH=0` in the
+ * environment turns it off: every connection goes to node:http.
  */
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
@@ -174,7 +174,11 @@ export class EntryPoint {
       return;
     }
     this.#track(socket);
-    fast.add(new FastConnection(socket, this.#fastHost!));
+    this.#fastConnection(socket, false);
+  }
+
+  #fastConnection(socket: Socket, tls: boolean): void {
+    this.#fast!.add(new FastConnection(socket, this.#fastHost!, tls));
     this.#fastSweep ??= setInterval(this.#sweepFast, Math.max(10, Math.min(FAST_SWEEP_MS, this.#options.readTimeoutMs / 4 || FAST_SWEEP_MS, this.#options.idleTimeoutMs / 4 || FAST_SWEEP_MS))).unref();
   }
 
@@ -227,7 +231,13 @@ export class EntryPoint {
     secure.on('error', () => secure.destroy());
     secure.once('secure', () => {
       clearTimeout(timer);
-      this.#server.emit('connection', secure);
+      if (this.#fast === undefined) {
+        this.#server.emit('connection', secure);
+        return;
+      }
+      // Counted as the HTTP server would count it; the fast path hands it over with its bytes put back.
+      this.#track(secure);
+      this.#fastConnection(secure, true);
     });
   }
 

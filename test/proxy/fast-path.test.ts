@@ -61,6 +61,7 @@ function appUpstreamHandler(observed: Observed): TestUpstream['handler'] {
       return;
     }
     const delay = Number(url.searchParams.get('delay') ?? 0);
+    res.setHeader('x-saw-proto', String(req.headers['x-forwarded-proto']));
     setTimeout(() => res.end(`saw ${req.url}`), delay);
   };
 }
@@ -108,6 +109,15 @@ http:
     dropping:
       rule: PathPrefix(\`/drop\`)
       service: dropping
+    securePlain:
+      rule: PathPrefix(\`/plain\`)
+      service: app
+      tls: {}
+    secureTagged:
+      rule: PathPrefix(\`/mw\`)
+      service: app
+      middlewares: [tag]
+      tls: {}
   middlewares:
     tag:
       headers:
@@ -157,6 +167,23 @@ for (const fastPath of [true, false]) {
         assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200]);
         assert.deepEqual(answers.map((a) => a.body.toString()), ['saw /plain/1', 'saw /mw/2', 'saw /plain/3', 'saw /mw/4']);
         assert.deepEqual(answers.map((a) => a.headers['x-middleware']), [undefined, 'tagged', undefined, 'tagged']);
+        assert.equal(client.closed, false);
+      } finally {
+        client.close();
+      }
+    });
+
+    test('over TLS, the same: requests around one that needs middlewares are answered on the same connection, as https', async () => {
+      const client = await RawHttpClient.openTls(node.web);
+      try {
+        const answers = [];
+        for (const path of ['/plain/1', '/mw/2', '/plain/3']) {
+          client.send(`GET ${path} HTTP/1.1\r\nHost: a.test\r\n\r\n`);
+          answers.push(await client.response());
+        }
+        assert.deepEqual(answers.map((a) => a.body.toString()), ['saw /plain/1', 'saw /mw/2', 'saw /plain/3']);
+        assert.deepEqual(answers.map((a) => a.headers['x-middleware']), [undefined, 'tagged', undefined]);
+        assert.deepEqual(answers.map((a) => a.headers['x-saw-proto']), ['https', 'https', 'https']);
         assert.equal(client.closed, false);
       } finally {
         client.close();
@@ -263,3 +290,57 @@ describe('fast path: an upstream that drops a kept-alive connection', () => {
     }
   });
 });
+
+/** Rejects when `promise` takes longer than `ms` (a hang fails the test instead of stalling the suite). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms)));
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+for (const fastPath of [true, false]) {
+  describe(`entry point timeouts, ${fastPath ? 'fast path' : 'full path (SY_FAST_PATH=0)'}`, () => {
+    let app: TestUpstream;
+    let node: TestNode;
+
+    before(async () => {
+      app = await startUpstream('app');
+      node = await startTestNode(config(app.url, app.url), [
+        '--entryPoints.web.transport.respondingTimeouts.idleTimeout=300ms',
+        '--entryPoints.web.transport.respondingTimeouts.readTimeout=400ms',
+      ], { fastPath });
+    });
+
+    after(async () => {
+      await node.stop();
+      await app.close();
+    });
+
+    test('a kept-alive connection left idle past idleTimeout is closed by the proxy', async () => {
+      const client = await RawHttpClient.open(node.web);
+      try {
+        client.send('GET /plain/idle HTTP/1.1\r\nHost: a.test\r\n\r\n');
+        assert.equal((await client.response()).status, 200);
+        await within(client.closing(), 5_000, 'idle connection close');
+      } finally {
+        client.close();
+      }
+    });
+
+    // node:http checks its request timeout every 30 s (connectionsCheckingInterval): too slow to wait for here.
+    if (fastPath) {
+      test('a request still incomplete after readTimeout gets 408 and the connection closes', async () => {
+        const client = await RawHttpClient.open(node.web);
+        try {
+          client.send('GET /plain/slow HTTP/1.1\r\nHost: a.te');
+          const answer = await within(client.response(), 5_000, 'read timeout answer');
+          assert.equal(answer.status, 408);
+          await within(client.closing(), 5_000, 'close after 408');
+          assert.equal(app.seen.filter((s) => s.url === '/plain/slow').length, 0);
+        } finally {
+          client.close();
+        }
+      });
+    }
+  });
+}

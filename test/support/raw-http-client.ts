@@ -4,6 +4,7 @@
  * Content-Length, chunked, or the connection's close.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 
 export interface RawResponse {
   readonly status: number;
@@ -34,6 +35,13 @@ export class RawHttpClient {
   static async open(port: number): Promise<RawHttpClient> {
     const socket = connect(port, '127.0.0.1');
     await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    return new RawHttpClient(socket);
+  }
+
+  /** Over TLS, whatever certificate the server shows. */
+  static async openTls(port: number): Promise<RawHttpClient> {
+    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    await new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
     return new RawHttpClient(socket);
   }
 

@@ -78,6 +78,8 @@ export class FastConnection implements UpstreamOwner {
   readonly #plane: FastPathPlane;
   readonly #settings: EntryPointSettings;
   readonly #clientIp: string;
+  /** Arrived over TLS (the socket is the TLSSocket after its handshake). */
+  readonly #tls: boolean;
   readonly #parser: LlhttpParser;
   /** Header pairs and target text llhttp hands over early when a head is long. */
   #headerParts: string[] = [];
@@ -119,12 +121,13 @@ export class FastConnection implements UpstreamOwner {
   /** When the request being read started (the read that brought its first bytes), 0 between requests. */
   #readStartedAt = 0;
 
-  constructor(socket: Socket, host: FastConnectionHost) {
+  constructor(socket: Socket, host: FastConnectionHost, tls: boolean) {
     this.socket = socket;
     this.#host = host;
     this.#plane = host.plane;
     this.#settings = host.plane.settings(host.name);
     this.#clientIp = socket.remoteAddress ?? '';
+    this.#tls = tls;
     const parser = new HTTPParser();
     parser.initialize(HTTPParser.REQUEST, {}, 0, 0);
     parser[ON_HEADERS] = this.#onHeaders;
@@ -271,7 +274,7 @@ export class FastConnection implements UpstreamOwner {
     if (path === null) return this.#stop(method, url, major, minor, headers, true);
     let rawQuery = q === -1 ? '' : url.slice(q + 1);
     if (rawQuery.includes(';')) rawQuery = rawQuery.replaceAll(';', '&');
-    const ctx = new FastRequest(this.#host.name, this.#settings, false, routingHost(hostHeader), path, method, rawQuery, headers, this.#clientIp, minor === 0 ? '1.0' : '1.1', q === -1 ? '' : `?${rawQuery}`);
+    const ctx = new FastRequest(this.#host.name, this.#settings, this.#tls, routingHost(hostHeader), path, method, rawQuery, headers, this.#clientIp, minor === 0 ? '1.0' : '1.1', q === -1 ? '' : `?${rawQuery}`);
     const target = this.#plane.route(ctx);
     if (target === null) return this.#stop(method, url, major, minor, headers, true);
     this.#current = ctx;
@@ -296,7 +299,7 @@ export class FastConnection implements UpstreamOwner {
     ctx.serverUrl = server.url;
     const forwarded = upstreamHeaders(headers, {
       clientIp: this.#clientIp,
-      proto: 'http',
+      proto: this.#tls ? 'https' : 'http',
       localPort: this.#settings.localPort,
       hostOverride: service.passHostHeader ? undefined : server.host,
       keepUpgrade: false,
