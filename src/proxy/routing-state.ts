@@ -32,7 +32,7 @@ interface RouterRecord {
   readonly entryPoint: string;
   readonly spec: RouterSpec;
   readonly target: RouteTarget;
-  /** What its handler was built from: `s:<service>`, `m:<middleware>`. */
+  /** What its handler was built from besides its service: `s:<service>`, `m:<middleware>` (empty without middlewares). */
   deps: string[];
 }
 
@@ -52,8 +52,12 @@ export class RoutingState {
   readonly #context: RoutingContext;
   /** `<entry point>\n<router>` → its record. */
   readonly #routers = new Map<string, RouterRecord>();
-  /** `s:<service>` / `m:<middleware>` → the routers whose handler uses it. */
-  readonly #users = new Map<string, Set<RouterRecord>>();
+  /**
+   * `s:<service>` / `m:<middleware>` → the routers whose handler uses it. Made by the first delta
+   * that changes a service or middleware (most change only routers), then kept up to date: a cold
+   * start with 10,000 routers does not pay for 10,000 sets it may never read.
+   */
+  #users: Map<string, Set<RouterRecord>> | undefined;
 
   /** Compiles `snapshot` whole; `previous` lends load balancers whose spec is unchanged (servers, pools, health). */
   constructor(snapshot: Snapshot, context: RoutingContext, previous?: RoutingState) {
@@ -101,8 +105,11 @@ export class RoutingState {
 
     // Routers whose handler is built from something that changed, unless the delta replaces them anyway.
     const rebuild = new Set<RouterRecord>();
-    for (const name of affectedServices) for (const record of this.#users.get(`s:${name}`) ?? []) rebuild.add(record);
-    for (const name of changedMiddlewares) for (const record of this.#users.get(`m:${name}`) ?? []) rebuild.add(record);
+    if (affectedServices.size > 0 || changedMiddlewares.size > 0) {
+      const users = this.#usersIndex();
+      for (const name of affectedServices) for (const record of users.get(`s:${name}`) ?? []) rebuild.add(record);
+      for (const name of changedMiddlewares) for (const record of users.get(`m:${name}`) ?? []) rebuild.add(record);
+    }
 
     for (const [entryPoint, { upsert, remove }] of Object.entries(delta.entryPoints)) {
       let tables = this.entryPoints.get(entryPoint);
@@ -165,7 +172,7 @@ export class RoutingState {
   }
 
   #handler(spec: RouterSpec, router: RouterFactory): { service: ServiceHandler; deps: string[] } {
-    const deps = [`s:${spec.service}`];
+    const deps: string[] = [];
     // The control plane only sends routers whose service it sent; a missing one is a bug, not a 404.
     const service = router(spec, this.services.get(spec.service)!, deps);
     return { service, deps };
@@ -173,17 +180,31 @@ export class RoutingState {
 
   #remember(record: RouterRecord): void {
     this.#routers.set(`${record.entryPoint}\n${record.spec.name}`, record);
-    for (const dep of record.deps) {
-      let users = this.#users.get(dep);
-      if (users === undefined) this.#users.set(dep, (users = new Set()));
-      users.add(record);
+    if (this.#users !== undefined) this.#index(this.#users, record);
+  }
+
+  #usersIndex(): Map<string, Set<RouterRecord>> {
+    if (this.#users === undefined) {
+      const users = new Map<string, Set<RouterRecord>>();
+      for (const record of this.#routers.values()) this.#index(users, record);
+      this.#users = users;
+    }
+    return this.#users;
+  }
+
+  #index(users: Map<string, Set<RouterRecord>>, record: RouterRecord): void {
+    for (const dep of [`s:${record.spec.service}`, ...record.deps]) {
+      let set = users.get(dep);
+      if (set === undefined) users.set(dep, (set = new Set()));
+      set.add(record);
     }
   }
 
   #forget(record: RouterRecord): void {
     const key = `${record.entryPoint}\n${record.spec.name}`;
     if (this.#routers.get(key) === record) this.#routers.delete(key);
-    for (const dep of record.deps) {
+    if (this.#users === undefined) return;
+    for (const dep of [`s:${record.spec.service}`, ...record.deps]) {
       const users = this.#users.get(dep);
       users?.delete(record);
       if (users?.size === 0) this.#users.delete(dep);
