@@ -344,3 +344,88 @@ for (const fastPath of [true, false]) {
     }
   });
 }
+
+/** Raw answers by request path, each a list of writes (sent 20 ms apart): answers that must be framed exactly. */
+const SCRIPTED: Readonly<Record<string, readonly string[]>> = {
+  '/split-head': ['HTTP/1.1 200 OK\r\nContent-Le', 'ngth: 5\r\nX-A: 1\r\n\r\nhello'],
+  '/late-body': ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello', 'world'],
+  '/no-reason': ['HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok'],
+  '/chunked': ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n', '0\r\n\r\n'],
+  '/obs-fold': ['HTTP/1.1 200 OK\r\nX-A: one\r\n two\r\nContent-Length: 2\r\n\r\nok'],
+  '/two-lengths': ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok!'],
+  '/length-and-chunked': ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+  '/space-before-colon': ['HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok'],
+  '/nul-in-value': ['HTTP/1.1 200 OK\r\nX-A: a\u0000b\r\nContent-Length: 2\r\n\r\nok'],
+};
+
+async function startScriptedUpstream(): Promise<{ server: Server; url: string }> {
+  const server = createServer((socket: Socket) => {
+    let buffered = '';
+    socket.on('data', (d: Buffer) => {
+      buffered += d.toString('latin1');
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      const path = (buffered.slice(0, end).split(' ')[1] ?? '').replace(/^\/plain/, '');
+      buffered = buffered.slice(end + 4);
+      const writes = [...(SCRIPTED[path] ?? ['HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'])];
+      const next = (): void => {
+        const part = writes.shift();
+        if (part === undefined) return;
+        socket.write(part, 'latin1');
+        setTimeout(next, 20);
+      };
+      next();
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+for (const fastPath of [true, false]) {
+  describe(`upstream answers framed exactly, ${fastPath ? 'fast path' : 'full path (SY_FAST_PATH=0)'}`, () => {
+    let scripted: Awaited<ReturnType<typeof startScriptedUpstream>>;
+    let node: TestNode;
+
+    before(async () => {
+      scripted = await startScriptedUpstream();
+      node = await startTestNode(config(scripted.url, scripted.url), [], { fastPath });
+    });
+
+    after(async () => {
+      await node.stop();
+      await new Promise((resolve) => scripted.server.close(resolve));
+    });
+
+    const relayed: Array<[string, string]> = [['/split-head', 'hello'], ['/late-body', 'helloworld'], ['/no-reason', 'ok'], ['/chunked', 'hello']];
+    for (const [path, body] of relayed) {
+      test(`${path}: relayed whole, and the connection serves the next request`, async () => {
+        const client = await RawHttpClient.open(node.web);
+        try {
+          for (let i = 0; i < 2; i++) {
+            client.send(`GET /plain${path} HTTP/1.1\r\nHost: a.test\r\n\r\n`);
+            const answer = await client.response();
+            assert.equal(answer.status, 200);
+            assert.equal(answer.body.toString(), body);
+          }
+        } finally {
+          client.close();
+        }
+      });
+    }
+
+    for (const path of ['/obs-fold', '/two-lengths', '/length-and-chunked', '/space-before-colon', '/nul-in-value']) {
+      test(`${path}: an answer llhttp refuses is a 502, never relayed`, async () => {
+        const client = await RawHttpClient.open(node.web);
+        try {
+          client.send(`GET /plain${path} HTTP/1.1\r\nHost: a.test\r\n\r\n`);
+          const answer = await client.response();
+          assert.equal(answer.status, 502);
+          assert.equal(answer.body.toString(), 'Bad Gateway\n');
+        } finally {
+          client.close();
+        }
+      });
+    }
+  });
+}

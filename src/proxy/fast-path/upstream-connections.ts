@@ -4,6 +4,12 @@
  * undici pools of the full path) and goes back to its pool when the answer ended cleanly and the
  * request was sent whole; anything else closes it.
  *
+ * The usual answer (HTTP/1.1, final status, Content-Length, the whole head in one read) is read by
+ * a small strict scanner here, which declines anything else to llhttp for that answer: it saves
+ * llhttp's three C++→JS calls per answer (about a tenth of the CPU a request costs). What it takes
+ * it takes only when llhttp would read it the same way: header names made of token characters, no
+ * control character in values, no obs-fold, one Content-Length of digits, no Transfer-Encoding.
+ *
  * Timeouts follow the full path's: `dialTimeout` while connecting, `responseHeaderTimeout` (when
  * set) as the socket's inactivity limit until the head arrived, and idle connections are closed
  * after min(4 s, idleConnTimeout), below Node's 5 s server default so a socket the upstream is
@@ -38,6 +44,12 @@ export class UpstreamError extends Error {
 }
 
 const CHECK_IDLE_MS = 500;
+const HEAD_END = Buffer.from('\r\n\r\n');
+/** RFC 9110 token characters (header names). */
+const TOKEN = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
+const SPACE = 0x20;
+const TAB = 0x09;
 
 export class FastUpstreams {
   readonly #pools = new Map<string, UpstreamConnection[]>();
@@ -118,6 +130,10 @@ export class UpstreamConnection {
   #interim = false;
   #keepAlive = false;
   #headers: string[] = [];
+  /** Body bytes still due of an answer the scanner took; -1 when none is being read that way. */
+  #remaining = -1;
+  /** llhttp has this answer (the scanner declined it): it keeps it until the answer's end. */
+  #viaParser = false;
 
   constructor(pools: FastUpstreams, server: UpstreamServer) {
     this.origin = server.origin;
@@ -152,6 +168,8 @@ export class UpstreamConnection {
     this.#head = head;
     this.#answered = false;
     this.#interim = false;
+    this.#remaining = -1;
+    this.#viaParser = false;
     const headerTimeout = this.#pools.timeouts.responseHeaderTimeoutMs;
     if (this.#connected && headerTimeout > 0) this.socket.setTimeout(headerTimeout);
   }
@@ -203,6 +221,18 @@ export class UpstreamConnection {
       this.destroy();
       return;
     }
+    if (this.#remaining >= 0) {
+      this.#bodyBytes(owner, chunk, 0);
+      owner.onUpstreamReadDone();
+      return;
+    }
+    if (!this.#viaParser) {
+      if (this.#scan(owner, chunk)) {
+        owner.onUpstreamReadDone();
+        return;
+      }
+      this.#viaParser = true;
+    }
     const result = this.#parser.execute(chunk);
     if (typeof result !== 'number') {
       this.#fail(new UpstreamError('UND_ERR_INVALID_RESPONSE', `invalid upstream answer (${(result as { code?: string }).code ?? 'parse error'})`));
@@ -210,6 +240,77 @@ export class UpstreamConnection {
     }
     owner.onUpstreamReadDone();
   };
+
+  /** Takes the answer when it is the usual kind (see the module comment); false leaves the chunk untouched for llhttp. */
+  #scan(owner: UpstreamOwner, chunk: Buffer): boolean {
+    if (this.#head) return false;
+    const end = chunk.indexOf(HEAD_END);
+    // "HTTP/1.1 200 " at least; HTTP/1.0 and anything shorter go to llhttp.
+    if (end < 13 || chunk[0] !== 0x48 || chunk.toString('latin1', 0, 9) !== 'HTTP/1.1 ') return false;
+    const status = (chunk[9]! - 0x30) * 100 + (chunk[10]! - 0x30) * 10 + (chunk[11]! - 0x30);
+    if (!isDigit(chunk[9]!) || !isDigit(chunk[10]!) || !isDigit(chunk[11]!) || status < 200 || status === 204 || status === 304) return false;
+    let lineEnd = chunk.indexOf(0x0d, 12);
+    if (chunk[12] !== SPACE && lineEnd !== 12) return false;
+    if (chunk[lineEnd + 1] !== 0x0a) return false;
+    for (let i = 13; i < lineEnd; i++) if (!isValueByte(chunk[i]!)) return false;
+    const message = lineEnd > 13 ? chunk.toString('latin1', 13, lineEnd) : '';
+    const headers: string[] = [];
+    let length = -1;
+    let keepAlive = true;
+    for (let start = lineEnd + 2; start < end + 2; start = lineEnd + 2) {
+      lineEnd = chunk.indexOf(0x0d, start);
+      if (chunk[lineEnd + 1] !== 0x0a) return false;
+      let colon = start;
+      while (colon < lineEnd && chunk[colon] !== 0x3a) {
+        if (TOKEN[chunk[colon]!] !== 1) return false;
+        colon++;
+      }
+      if (colon === start || colon === lineEnd) return false;
+      let from = colon + 1;
+      let to = lineEnd;
+      while (from < to && (chunk[from] === SPACE || chunk[from] === TAB)) from++;
+      while (to > from && (chunk[to - 1] === SPACE || chunk[to - 1] === TAB)) to--;
+      for (let i = from; i < to; i++) if (!isValueByte(chunk[i]!)) return false;
+      const name = chunk.toString('latin1', start, colon);
+      const value = chunk.toString('latin1', from, to);
+      switch (name.length) {
+        case 10:
+          if (name.toLowerCase() === 'connection' && /(^|,)[ \t]*close[ \t]*(,|$)/i.test(value)) keepAlive = false;
+          break;
+        case 14:
+          if (name.toLowerCase() === 'content-length') {
+            if (length !== -1 || !/^\d{1,15}$/.test(value)) return false;
+            length = Number(value);
+          }
+          break;
+        case 17:
+          if (name.toLowerCase() === 'transfer-encoding') return false;
+          break;
+      }
+      headers.push(name, value);
+    }
+    if (length === -1) return false;
+    this.#answered = true;
+    this.#keepAlive = keepAlive;
+    if (this.#pools.timeouts.responseHeaderTimeoutMs > 0) this.socket.setTimeout(0);
+    this.#remaining = length;
+    owner.onUpstreamHead(status, message, headers);
+    if (this.#owner === owner) this.#bodyBytes(owner, chunk, end + 4);
+    return true;
+  }
+
+  /** Relays body bytes of a scanned answer from `from` on, and ends it when all came. */
+  #bodyBytes(owner: UpstreamOwner, chunk: Buffer, from: number): void {
+    const available = chunk.length - from;
+    const take = Math.min(available, this.#remaining);
+    if (take > 0) owner.onUpstreamBody(from === 0 && take === chunk.length ? chunk : chunk.subarray(from, from + take));
+    this.#remaining -= take;
+    if (this.#remaining > 0 || this.#owner !== owner) return;
+    this.#remaining = -1;
+    // Bytes beyond the answer: the upstream is out of step, the connection is not reused.
+    if (available > take) this.#keepAlive = false;
+    owner.onUpstreamEnd();
+  }
 
   readonly #onHeaders = (headers: string[]): void => {
     for (let i = 0; i < headers.length; i++) this.#headers.push(headers[i]!);
@@ -274,9 +375,19 @@ export class UpstreamConnection {
   };
 
   #fail(error: UpstreamError): void {
+    this.#remaining = -1;
     const owner = this.#owner;
     const beforeAnswer = !this.#answered;
     this.destroy();
     owner?.onUpstreamError(error, beforeAnswer);
   }
+}
+
+function isDigit(byte: number): boolean {
+  return byte >= 0x30 && byte <= 0x39;
+}
+
+/** A byte llhttp takes in a header value or reason phrase: visible, space, tab, or obs-text. */
+function isValueByte(byte: number): boolean {
+  return byte === TAB || (byte >= SPACE && byte !== 0x7f);
 }
