@@ -52,9 +52,11 @@ export class ChainBuilder {
    */
   build(specs: ReadonlyMap<string, MiddlewareSpec> | Readonly<Record<string, MiddlewareSpec>>, services: ReadonlyMap<string, ServiceHandler>, changed?: ReadonlySet<string>): { router(spec: RouterSpec, service: ServiceHandler, deps?: string[]): ServiceHandler; done(): void } {
     const middlewares: ReadonlyMap<string, MiddlewareSpec> = specs instanceof Map ? specs : new Map(Object.entries(specs));
-    const compiled = new Map<string, Compiled>();
-    const kept = new Map<string, unknown>();
-    if (changed !== undefined) {
+    // A partial build with no middleware changed adds to the current maps (nothing to close).
+    const unchanged = changed !== undefined && changed.size === 0;
+    const compiled = unchanged ? this.#compiled : new Map<string, Compiled>();
+    const kept = unchanged ? this.#kept : new Map<string, unknown>();
+    if (changed !== undefined && !unchanged) {
       for (const [name, c] of this.#compiled) if (!changed.has(name)) compiled.set(name, c);
       for (const [id, value] of this.#kept) if (!changed.has(id.slice(0, id.indexOf('\n')))) kept.set(id, value);
     }
@@ -116,7 +118,7 @@ export class ChainBuilder {
         return { name: service.name, available: () => service.available(), handle: handler };
       },
       done: () => {
-        for (const [id, value] of this.#kept) {
+        for (const [id, value] of kept === this.#kept ? [] : this.#kept) {
           if (!kept.has(id) && value !== null && typeof value === 'object' && 'close' in value && typeof value.close === 'function') {
             try {
               void (value.close as () => unknown)();
