@@ -117,4 +117,44 @@ describe('etcd with password auth', { timeout: 120_000 }, () => {
     assert.match(stderr, /--providers\.etcd\.password/);
     assert.match(stderr, /SY_STORE_AUTH/);
   });
+
+  describe('a user with read access to the rootKey only (as Traefik is usually given)', () => {
+    const READER = { user: 'traefik-reader', password: 'reader-pw' };
+    const asReader = () => [`--providers.etcd.username=${READER.user}`, `--providers.etcd.password=${READER.password}`];
+
+    before(async () => {
+      for (const args of [
+        ['role', 'add', 'traefik-read'],
+        ['role', 'grant-permission', 'traefik-read', 'read', 'traefik/', '--prefix=true'],
+        ['user', 'add', READER.user, `--new-user-password=${READER.password}`, '--interactive=false'],
+        ['user', 'grant-role', READER.user, 'traefik-read'],
+      ]) {
+        const result = await etcd.etcdctl(args);
+        assert.equal(result.code, 0, result.stderr);
+      }
+    });
+
+    test('switchyard check needs nothing more: it reads the routes and exits 0', async () => {
+      const result = await runCli(['check', endpoints(), ...asReader()]);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.match(result.stdout, /would serve/);
+    });
+
+    test('a node serves the routes; the refused leader campaign is logged once, naming the stateKey prefix and --cluster.stateKey', async () => {
+      const readers = await startNodes(1, [endpoints(), ...asReader()]);
+      try {
+        await untilAll(readers, 'authed.test', 200);
+        const refused = () => readers[0]!.logs.filter((l) => l['scope'] === 'acme' && l['code'] === 'SY_STORE_PERMISSION');
+        const deadline = Date.now() + 10_000;
+        while (refused().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        // Refused campaigns back off from 1 s: over the next 2.5 s at most two more tries, none logged again.
+        await new Promise((r) => setTimeout(r, 2_500));
+        assert.equal(refused().length, 1, JSON.stringify(readers[0]!.logs));
+        assert.match(String(refused()[0]!['msg']), /"switchyard\/leader\/acme\/".*--cluster\.stateKey/);
+        assert.equal(readers[0]!.logs.filter((l) => l['msg'] === 'ACME leadership ended; campaigning again').length, 0);
+      } finally {
+        await stopNodes(readers);
+      }
+    });
+  });
 });

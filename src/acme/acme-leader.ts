@@ -11,6 +11,9 @@ import { CertificateManager, type ResolverConfig } from './certificate-manager.t
 import type { ClusterState } from './cluster-state.ts';
 import { stateKeys, type StoredTicketKeys } from './state-keys.ts';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SwitchyardError } from '../errors.ts';
+import { STORE_PERMISSION_CODE } from '../stores/permission-denied.ts';
 import type { CertificateRequest } from './wanted-certificates.ts';
 
 export interface AcmeLeaderOptions {
@@ -24,7 +27,17 @@ export interface AcmeLeaderOptions {
   readonly state: ClusterState;
   readonly logger: Logger;
   readonly retryBaseMs?: number;
+  /** The store's error explanation: a refusal for lack of permission (SY_STORE_PERMISSION) backs off. */
+  readonly explain?: ((error: unknown) => Error) | undefined;
 }
+
+/** Pause before campaigning again after a term ends or a campaign fails. */
+const CAMPAIGN_RETRY_MS = 500;
+/**
+ * A store user without write access to the stateKey is refused on every campaign: that does not
+ * mend by itself quickly, so retries double up to this, and the refusal is logged once.
+ */
+const DENIED_RETRY_MAX_MS = 5 * 60_000;
 
 /** Session-ticket keys live this long; a ticket issued just before a rotation stops resuming then. */
 const TICKET_KEY_LIFETIME_MS = 12 * 3_600_000;
@@ -67,22 +80,38 @@ export class AcmeLeader {
   }
 
   async #loop(): Promise<void> {
+    /** Consecutive campaigns refused for lack of permission. */
+    let denied = 0;
     while (!this.#stop.signal.aborted) {
       let session: StoreSession | undefined;
+      let retryMs = CAMPAIGN_RETRY_MS;
       try {
         session = await this.#o.store.createSession(this.#o.lockTtlMs);
         const leadership = await this.#o.store.campaign(stateKeys(this.#o.stateKey).leaderLock, session, this.#o.nodeId, this.#stop.signal);
+        if (denied > 0) this.#o.logger.info('the store now lets this node campaign for the cluster leadership');
+        denied = 0;
         this.#leadership = leadership;
         this.#o.logger.info({ token: String(leadership.token) }, 'this node is the cluster leader (ACME, session-ticket keys)');
         await this.#lead(leadership);
       } catch (error) {
-        if (!this.#stop.signal.aborted) this.#o.logger.warn({ error: (error as Error).message }, 'ACME leadership ended; campaigning again');
+        const explained = this.#o.explain?.(error);
+        if (this.#stop.signal.aborted) {
+          // Stopping: nothing to report.
+        } else if (explained instanceof SwitchyardError && explained.code === STORE_PERMISSION_CODE) {
+          if (denied === 0) this.#o.logger.error({ code: explained.code, key: explained.key }, `${explained.message}; this node cannot lead the cluster (ACME, session-ticket keys) and retries with backoff`);
+          denied++;
+          retryMs = Math.min(DENIED_RETRY_MAX_MS, CAMPAIGN_RETRY_MS * 2 ** denied);
+        } else {
+          if (denied > 0) this.#o.logger.info('the store no longer refuses this node\'s campaign for lack of permission');
+          denied = 0;
+          this.#o.logger.warn({ error: (error as Error).message }, 'ACME leadership ended; campaigning again');
+        }
       } finally {
         if (this.#leadership !== undefined) this.#o.logger.info('this node is no longer the cluster leader');
         this.#leadership = undefined;
         await session?.close().catch(() => {});
       }
-      if (!this.#stop.signal.aborted) await new Promise((r) => setTimeout(r, 500));
+      await sleep(retryMs, undefined, { signal: this.#stop.signal }).catch(() => {});
     }
   }
 

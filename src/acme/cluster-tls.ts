@@ -61,6 +61,7 @@ export class ClusterTls {
         secret,
         state: this.state,
         logger: logger.child({ scope: 'acme' }),
+        explain: options.explain,
         ...(process.env.SY_ACME_RETRY_BASE_MS === undefined ? {} : { retryBaseMs: Number(process.env.SY_ACME_RETRY_BASE_MS) }),
       });
   }

@@ -5,12 +5,13 @@
  */
 import { decodeKeyValues } from '../config/decode.ts';
 import { loadStaticConfig } from '../config/static.ts';
-import type { ProblemData } from '../errors.ts';
+import { SwitchyardError, type ProblemData } from '../errors.ts';
 import { createLogger } from '../logging/logger.ts';
 import { FileProvider } from '../providers/file.ts';
 import { buildRuntime } from '../runtime/build-runtime.ts';
 import { warningCodes } from '../config/key-codes.ts';
 import { readPemValue } from '../tls/certificate-pem.ts';
+import { STORE_PERMISSION_CODE } from '../stores/permission-denied.ts';
 import { API_ENTRY_POINT, providersOf } from './node.ts';
 
 export async function checkCommand(argv: readonly string[]): Promise<number> {
@@ -28,7 +29,13 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
       if (provider instanceof FileProvider) entries = (await provider.read()).entries;
       else if (store !== undefined && provider === store.provider) {
         const listed = await store.store.list(`${store.rootKey}/`);
-        const slashed = await store.store.list(`/${store.rootKey}/`);
+        // `/traefik/…` keys are only looked at to warn about them (Traefik never reads them): a user
+        // allowed to read the rootKey alone (as Traefik is usually given) is enough for `check`.
+        const slashed = await store.store.list(`/${store.rootKey}/`).catch((error: unknown) => {
+          const explained = store.store.explain(error);
+          if (explained instanceof SwitchyardError && explained.code === STORE_PERMISSION_CODE) return { entries: new Map<string, string>() };
+          throw error;
+        });
         entries = [...listed.entries, ...slashed.entries];
       } else continue;
       inputs.set(provider.name, { decoded: decodeKeyValues(entries, provider.root), root: provider.root });

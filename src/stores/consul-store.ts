@@ -11,6 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SwitchyardError } from '../errors.ts';
+import { permissionDenied } from './permission-denied.ts';
 import { ConsulHttp, ConsulStatusError, kvPath, type ConsulHttpOptions } from './consul-http.ts';
 import { SessionLiveness } from './session-liveness.ts';
 import { checkTxnSize, type KvStore, type Leadership, type ListResult, type StoreSession, type TxnOp, type WatchEvent, type WatchHandle } from './store.ts';
@@ -39,15 +40,23 @@ export class ConsulStore implements KvStore {
   readonly #http: ConsulHttp;
   readonly #flagPrefix: string;
   readonly #lastListed = new Map<string, Map<string, string>>();
+  /** Without a token a refusal means "give it one" (SY_STORE_AUTH); with one, its policy lacks a prefix. */
+  readonly #hasToken: boolean;
 
   constructor(options: ConsulHttpOptions) {
     this.#http = new ConsulHttp(options);
     this.#flagPrefix = options.flagPrefix;
+    this.#hasToken = options.token !== undefined && options.token !== '';
   }
 
   explain(error: unknown): SwitchyardError {
     const p = this.#flagPrefix;
     const e = error as Error & { status?: number; code?: string };
+    // 403 with a valid token is a policy that lacks the prefix ("Permission denied", or a read
+    // filtered by ACLs); an unknown or missing token is "ACL not found".
+    if (e instanceof ConsulStatusError && e.status === 403 && this.#hasToken && !/ACL not found|token not found/i.test(e.message)) {
+      return permissionDenied('Consul', `the ACL token in ${p}.token`, `${p}.token`, e.key, e.message, error);
+    }
     if (e instanceof ConsulStatusError && (e.status === 403 || e.status === 401)) {
       return new SwitchyardError('SY_STORE_AUTH', `Consul refused the ACL token (${e.message}); check ${p}.token`, `${p}.token`, { cause: error });
     }

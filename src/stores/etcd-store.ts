@@ -15,6 +15,7 @@ import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, ret
 import { Etcd3, GRPCResourceExhastedError, isRecoverableError, KVClient, type IOptions, type Lease, type Watcher } from 'etcd3';
 import { SwitchyardError } from '../errors.ts';
 import { guardEtcd3Watches } from './etcd3-watch-patch.ts';
+import { permissionDenied } from './permission-denied.ts';
 import { SessionLiveness } from './session-liveness.ts';
 import { checkTxnSize, type KvStore, type Leadership, type ListResult, type StoreSession, type TxnOp, type WatchEvent, type WatchHandle } from './store.ts';
 
@@ -39,6 +40,8 @@ export class EtcdStore implements KvStore {
   readonly #client: Etcd3;
   readonly #kv: KVClient;
   readonly #options: EtcdStoreOptions;
+  /** The key or prefix each failed call was about, so explain() can name what was refused. */
+  readonly #failedAt = new WeakMap<object, string>();
 
   constructor(options: EtcdStoreOptions) {
     this.#options = options;
@@ -73,6 +76,7 @@ export class EtcdStore implements KvStore {
 
   /** Turns a client error into one naming the flag an operator must fix. */
   explain(error: unknown): SwitchyardError {
+    if (error instanceof SwitchyardError) return error;
     const e = error as Error;
     const text = `${e.name}: ${e.message}`;
     const p = this.#options.flagPrefix;
@@ -83,12 +87,24 @@ export class EtcdStore implements KvStore {
       return new SwitchyardError('SY_STORE_TLS', `TLS with etcd failed (${e.message}); check ${p}.tls.ca, ${p}.tls.cert and ${p}.tls.key`, `${p}.tls.cert`, { cause: error });
     }
     if (/permission denied/i.test(text)) {
-      return new SwitchyardError('SY_STORE_PERMISSION', `etcd denied access (${e.message}); the user in ${p}.username needs read access to the root key`, `${p}.username`, { cause: error });
+      return permissionDenied('etcd', `the user in ${p}.username`, `${p}.username`, this.#failedAt.get(e), e.message, error);
     }
     return new SwitchyardError('SY_STORE_UNREACHABLE', `cannot reach etcd at ${this.#options.endpoints.join(', ')} (${e.message})`, `${p}.endpoints`, { cause: error });
   }
 
+  /** Remembers what a failed call was about, and rethrows the error unchanged. */
+  #tagged<T>(about: string, call: Promise<T>): Promise<T> {
+    return call.catch((error: unknown) => {
+      if (typeof error === 'object' && error !== null) this.#failedAt.set(error, about);
+      throw error;
+    });
+  }
+
   async list(prefix: string): Promise<ListResult> {
+    return this.#tagged(prefix, this.#list(prefix));
+  }
+
+  async #list(prefix: string): Promise<ListResult> {
     const entries = new Map<string, string>();
     const end = prefixEnd(prefix);
     let from = Buffer.from(prefix);
@@ -162,6 +178,10 @@ export class EtcdStore implements KvStore {
   }
 
   async campaign(name: string, session: StoreSession, value: string, signal: AbortSignal): Promise<Leadership> {
+    return this.#tagged(`${name}/`, this.#campaign(name, session, value, signal));
+  }
+
+  async #campaign(name: string, session: StoreSession, value: string, signal: AbortSignal): Promise<Leadership> {
     const key = `${name}/${BigInt(session.id).toString(16)}`;
     const put = await this.#client.if(key, 'Create', '==', 0).then(this.#client.put(key).value(value).lease(session.id)).else(this.#client.get(key)).commit();
     const own = put.succeeded ? BigInt(put.header.revision) : BigInt(put.responses[0]!.response_range!.kvs[0]!.create_revision);
@@ -199,7 +219,7 @@ export class EtcdStore implements KvStore {
 
   async guardedPut(leadership: Leadership, key: string, value: string): Promise<boolean> {
     if (leadership.lost.aborted) return false;
-    const res = await this.#client.if(leadership.key, 'Create', '==', String(leadership.token)).then(this.#client.put(key).value(value)).commit();
+    const res = await this.#tagged(key, this.#client.if(leadership.key, 'Create', '==', String(leadership.token)).then(this.#client.put(key).value(value)).commit());
     return res.succeeded;
   }
 
@@ -210,7 +230,7 @@ export class EtcdStore implements KvStore {
   }
 
   async put(key: string, value: string): Promise<void> {
-    await this.#client.put(key).value(value).exec();
+    await this.#tagged(key, this.#client.put(key).value(value).exec());
   }
 
   async delete(key: string): Promise<void> {
