@@ -14,7 +14,7 @@ import { setLogLevel } from '../logging/logger.ts';
 import { registerNodeMetrics } from '../metrics/node-metrics.ts';
 import type { CertificateSpec } from '../runtime/snapshot.ts';
 import type { StaticConfig } from '../config/static-schema.ts';
-import { SwitchyardError } from '../errors.ts';
+import { StaticConfigError } from '../errors.ts';
 import { listenOrExplain, parseListenAddress } from '../proxy/entry-point.ts';
 import { HealthMonitor } from '../proxy/health-monitor.ts';
 import { IpMatcher } from '../proxy/ip-matcher.ts';
@@ -71,7 +71,7 @@ export function providersOf(config: StaticConfig, logger: Logger): ConfiguredPro
   }
   const consul = config.providers.consul;
   if (consul !== undefined) {
-    if (store !== undefined) throw new SwitchyardError('SY_STATIC_CONFIG', 'use either the etcd or the Consul provider, not both', '--providers.consul.endpoints');
+    if (store !== undefined) throw new StaticConfigError('--providers.consul.endpoints: use either the etcd or the Consul provider, not both', '--providers.consul.endpoints');
     const client = new ConsulStore({ endpoints: consul.endpoints, token: consul.token, tls: consul.tls, flagPrefix: '--providers.consul' });
     const provider = new StoreProvider({ name: 'consul', store: client, rootKey: consul.rootKey, logger, snapshotFile: config.cluster.snapshotFile, explain: (e) => client.explain(e) });
     providers.push(provider);
@@ -291,7 +291,7 @@ function redirectionOf(config: StaticConfig, ep: StaticConfig['entryPoints'][str
   if (redirection === undefined) return undefined;
   const target = config.entryPoints[redirection.to];
   if (target === undefined) {
-    throw new SwitchyardError('SY_STATIC_CONFIG', `redirects to entry point "${redirection.to}", which is not defined`, `--entryPoints.${name}.http.redirections.entryPoint.to`);
+    throw new StaticConfigError(`--entryPoints.${name}.http.redirections.entryPoint.to: redirects to entry point "${redirection.to}", which is not defined`, `--entryPoints.${name}.http.redirections.entryPoint.to`);
   }
   return { scheme: redirection.scheme, port: parseListenAddress(target.address).port, permanent: redirection.permanent };
 }

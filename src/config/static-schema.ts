@@ -33,9 +33,10 @@ const sectionSwitch = z.union([goBool, z.null()]).transform((v) => v === null ||
 /** A feature switch that Traefik also accepts as a bare flag or an empty section (`--ping`, `ping: {}`). */
 const presence = z.union([goBool, z.object({}).loose(), z.null()]).transform((v) => v === null || typeof v === 'object' || v === true);
 
-const listenAddress = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}(\/(tcp|udp))?$/, {
-  message: 'expected [host]:port, for example :80 or 127.0.0.1:8000',
-});
+const listenAddress = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}(\/(tcp|udp))?$/, { message: 'expected [host]:port, for example :80 or 127.0.0.1:8000' })
+  .refine((address) => Number(/:(\d+)(\/(tcp|udp))?$/.exec(address)?.[1]) <= 65_535, { message: 'expected a port from 0 to 65535' });
 
 const commaList = z.union([z.array(z.string()), z.string()]).transform((v) =>
   (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
@@ -99,16 +100,37 @@ const entryPoint = z
   })
   .strict();
 
-const storeProvider = z
-  .object({
-    endpoints: commaList,
-    rootKey: z.string().default('traefik'),
-    username: z.string().optional(),
-    password: z.string().optional(),
-    token: z.string().optional(),
-    tls: tlsFiles.optional(),
-  })
-  .strict();
+/** `host` alone (or `scheme://host`) gets the store's usual port, as etcd's and Consul's clients assume. */
+function withDefaultPort(endpoint: string, port: number): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(endpoint)?.[0] ?? '';
+  const rest = endpoint.slice(scheme.length);
+  const slash = rest.indexOf('/');
+  const host = slash === -1 ? rest : rest.slice(0, slash);
+  const hasPort = host.startsWith('[') ? /\]:\d+$/.test(host) : host.includes(':');
+  return hasPort ? endpoint : `${scheme}${host}:${port}${slash === -1 ? '' : rest.slice(slash)}`;
+}
+
+/**
+ * `--providers.etcd=true` (or an empty section) is the provider with its defaults, as in Traefik;
+ * endpoints default to the local agent (etcd 127.0.0.1:2379, Consul 127.0.0.1:8500).
+ */
+function storeProvider(defaultPort: number) {
+  const section = z
+    .object({
+      endpoints: commaList
+        .default([`127.0.0.1:${defaultPort}`])
+        .refine((list) => list.length > 0, { message: `expected at least one endpoint, host[:port] (default 127.0.0.1:${defaultPort})` })
+        .transform((list) => list.map((endpoint) => withDefaultPort(endpoint, defaultPort))),
+      rootKey: z.string().default('traefik'),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      token: z.string().optional(),
+      tls: tlsFiles.optional(),
+    })
+    .strict();
+  const asSwitch = goBool.transform((on) => (on ? section.parse({}) : undefined));
+  return z.union([section, asSwitch]);
+}
 
 export const staticConfigSchema = z
   .object({
@@ -117,8 +139,8 @@ export const staticConfigSchema = z
       .object({
         providersThrottleDuration: duration.default(5),
         file: z.object({ filename: z.string(), watch: goBool.default(true) }).strict().optional(),
-        etcd: storeProvider.optional(),
-        consul: storeProvider.optional(),
+        etcd: storeProvider(2379).optional(),
+        consul: storeProvider(8500).optional(),
       })
       .strict()
       .default({ providersThrottleDuration: 5 }),
@@ -157,6 +179,8 @@ export const staticConfigSchema = z
           .strict(),
       )
       .default({}),
+    /** Traefik's update check and anonymous usage report: accepted so Traefik files load; Switchyard never phones home. */
+    global: z.object({ checkNewVersion: goBool.optional(), sendAnonymousUsage: goBool.optional() }).strict().optional(),
     core: z.object({ defaultRuleSyntax: z.enum(['v2', 'v3']).default('v3') }).strict().default({ defaultRuleSyntax: 'v3' }),
     api: z
       .union([z.object({ dashboard: goBool.default(true), insecure: goBool.default(false), debug: goBool.optional() }).strict(), sectionSwitch])
@@ -184,7 +208,14 @@ export const staticConfigSchema = z
       ])
       .optional(),
     workers: z
-      .union([z.literal('auto'), integer.pipe(z.number().min(1).max(256))], { error: 'expected a number of worker threads from 1 to 256, or auto' })
+      .union([z.number(), z.string()])
+      .transform((value, ctx): number | 'auto' => {
+        if (value === 'auto') return value;
+        const n = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+        if (Number.isInteger(n) && n >= 1 && n <= 256) return n;
+        ctx.addIssue({ code: 'custom', message: `expected a number of worker threads from 1 to 256, or auto, got ${JSON.stringify(value)}` });
+        return z.NEVER;
+      })
       .default('auto'),
     cluster: z
       .object({

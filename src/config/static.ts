@@ -33,7 +33,35 @@ export function loadStaticConfig({ argv, env }: StaticSources): StaticConfig {
   const parsed = staticConfigSchema.safeParse(tree);
   if (!parsed.success) throw toStaticError(parsed.error, provenance);
   checkKeyRoots(parsed.data, provenance);
+  checkReferences(parsed.data, provenance);
   return parsed.data;
+}
+
+/**
+ * Options that name another part of the configuration, checked here so every command (run, check,
+ * status, import) refuses them with exit 2 before touching a store or a port.
+ */
+function checkReferences(config: StaticConfig, provenance: Provenance): void {
+  const where = (path: string, fallback: string) => provenance.get(path) ?? fallback;
+  if (config.providers.etcd !== undefined && config.providers.consul !== undefined) {
+    const consul = [...provenance.entries()].find(([path]) => path.startsWith('providers.consul'))?.[1] ?? '--providers.consul';
+    throw new StaticConfigError(`${consul}: use either the etcd or the Consul provider, not both`, consul);
+  }
+  const declared = Object.keys(config.entryPoints).filter((name) => name !== 'traefik');
+  // Without entry points the node listens on one named "http" (:80).
+  const routing = declared.length === 0 && config.entryPoints['traefik'] === undefined ? ['http'] : declared;
+  for (const [name, ep] of Object.entries(config.entryPoints)) {
+    const to = ep.http?.redirections?.entryPoint?.to;
+    if (to === undefined || config.entryPoints[to] !== undefined) continue;
+    const label = where(`entryPoints.${name}.http.redirections.entryPoint.to`, `--entryPoints.${name}.http.redirections.entryPoint.to`);
+    throw new StaticConfigError(`${label}: redirects to entry point "${to}", which is not defined (entry points: ${Object.keys(config.entryPoints).join(', ')})`, label);
+  }
+  for (const [resolver, { acme }] of Object.entries(config.certificatesResolvers)) {
+    const target = acme.httpChallenge?.entryPoint;
+    if (target === undefined || routing.includes(target)) continue;
+    const label = where(`certificatesResolvers.${resolver}.acme.httpChallenge.entryPoint`, `--certificatesResolvers.${resolver}.acme.httpChallenge.entryPoint`);
+    throw new StaticConfigError(`${label}: the HTTP-01 challenge is answered on entry point "${target}", which is not defined (entry points: ${routing.join(', ')})`, label);
+  }
 }
 
 /** A stateKey sharing a text prefix with rootKey would make our own writes fire every node's route watch. */
@@ -121,7 +149,8 @@ function canonicalPath(segments: readonly string[], label: string, fromEnv = fal
       const found = matchField(fields, segments, i, fromEnv);
       if (found === undefined) {
         const known = [...fields.keys()].map((k) => fields.get(k)!.name).join(', ');
-        throw new StaticConfigError(`unknown option ${label}: "${segments[i]}" is not one of ${known}`, label);
+        const parent = out.length === 0 ? '' : ` under ${out.join('.')}`;
+        throw new StaticConfigError(`unknown option ${label}: "${segments[i]}" is not supported${parent} (supported: ${known})`, label);
       }
       out.push(found.name);
       schema = found.schema;

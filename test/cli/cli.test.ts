@@ -57,3 +57,21 @@ test('check exits 0 on a valid file', () => {
   const r = run(['check', `--providers.file.filename=${file}`]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
 });
+
+test('bad static input exits 2 with a message naming the flag, before any store or port is touched', () => {
+  const cases: [string[], RegExp][] = [
+    [['--entryPoints.web.address=:8081', '--entryPoints.web.http.redirections.entryPoint.to=nosuch'], /--entryPoints\.web\.http\.redirections\.entryPoint\.to/],
+    [['--providers.etcd.endpoints=127.0.0.1:1', '--providers.consul.endpoints=127.0.0.1:2'], /--providers\.consul\.endpoints/],
+    [['--entryPoints.web.address=:99999'], /--entryPoints\.web\.address/],
+    [['--providers.etcd.endpoints='], /--providers\.etcd\.endpoints/],
+    [['--entryPoints.web.address=127.0.0.1:0', '--certificatesResolvers.le.acme.httpChallenge.entryPoint=nosuch', '--providers.etcd.endpoints=127.0.0.1:1'], /--certificatesResolvers\.le\.acme\.httpChallenge\.entryPoint/],
+  ];
+  for (const [args, flag] of cases) {
+    for (const command of ['run', 'check']) {
+      const r = run([command, ...args]);
+      assert.equal(r.code, 2, `${command} ${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, flag);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+  }
+});

@@ -96,3 +96,50 @@ test('stateKey must not share a text prefix with rootKey', () => {
 test('a positional argument is refused', () => {
   assert.equal(failure(['web']).code, 'SY_STATIC_CONFIG');
 });
+
+test('options naming another part of the configuration are refused up front, naming the flag', () => {
+  const redirect = failure(['--entryPoints.web.address=:80', '--entryPoints.web.http.redirections.entryPoint.to=nosuch']);
+  assert.equal(redirect.key, '--entryPoints.web.http.redirections.entryPoint.to');
+  assert.match(redirect.message, /^--entryPoints\.web\.http\.redirections\.entryPoint\.to: .*"nosuch".*not defined/);
+  const challenge = failure(['--entryPoints.web.address=:80', '--certificatesResolvers.le.acme.httpChallenge.entryPoint=nosuch']);
+  assert.equal(challenge.key, '--certificatesResolvers.le.acme.httpChallenge.entryPoint');
+  assert.match(challenge.message, /"nosuch".*not defined/);
+  // Without entry points the node listens on "http".
+  assert.equal(load(['--certificatesResolvers.le.acme.httpChallenge.entryPoint=http']).certificatesResolvers['le']?.acme.httpChallenge?.entryPoint, 'http');
+  const both = failure(['--providers.etcd.endpoints=127.0.0.1:2379', '--providers.consul.endpoints=127.0.0.1:8500']);
+  assert.equal(both.key, '--providers.consul.endpoints');
+  assert.match(both.message, /^--providers\.consul\.endpoints: use either the etcd or the Consul provider, not both/);
+});
+
+test('a listen port above 65535 and an empty endpoint list are refused, naming the flag', () => {
+  assert.match(failure(['--entryPoints.web.address=:99999']).message, /^--entryPoints\.web\.address: expected a port from 0 to 65535/);
+  assert.equal(load(['--entryPoints.web.address=:65535']).entryPoints.web?.address, ':65535');
+  assert.match(failure(['--providers.etcd.endpoints=']).message, /^--providers\.etcd\.endpoints: expected at least one endpoint/);
+});
+
+test('store providers default like Traefik: endpoints on the local agent, a bare host gets the usual port, `=true` enables one', () => {
+  assert.deepEqual(load(['--providers.etcd.rootKey=x']).providers.etcd?.endpoints, ['127.0.0.1:2379']);
+  assert.deepEqual(load(['--providers.consul.rootKey=x']).providers.consul?.endpoints, ['127.0.0.1:8500']);
+  assert.deepEqual(load(['--providers.etcd.endpoints=127.0.0.1,10.0.0.2:2390,https://etcd.example,[::1]']).providers.etcd?.endpoints, ['127.0.0.1:2379', '10.0.0.2:2390', 'https://etcd.example:2379', '[::1]:2379']);
+  assert.deepEqual(load(['--providers.consul.endpoints=consul.internal']).providers.consul?.endpoints, ['consul.internal:8500']);
+  assert.deepEqual(load(['--providers.etcd=true']).providers.etcd, { endpoints: ['127.0.0.1:2379'], rootKey: 'traefik' });
+  assert.deepEqual(load(['--providers.etcd=true', '--providers.etcd.rootKey=edge']).providers.etcd?.rootKey, 'edge');
+  assert.equal(load(['--providers.consul=false']).providers.consul, undefined);
+});
+
+test('--workers: a number from 1 to 256 or auto, and the message says so', () => {
+  assert.equal(load(['--workers=4']).workers, 4);
+  assert.equal(load(['--workers=auto']).workers, 'auto');
+  for (const bad of ['abc', '0', '257', '1.5']) assert.match(failure([`--workers=${bad}`]).message, /^--workers: expected a number of worker threads from 1 to 256, or auto/, bad);
+});
+
+test('global.checkNewVersion and global.sendAnonymousUsage are accepted (and ignored); other Traefik options are named as not supported', () => {
+  load(['--global.checkNewVersion=false', '--global.sendAnonymousUsage=false']);
+  const dir = mkdtempSync(join(tmpdir(), 'sy-static-'));
+  writeFileSync(join(dir, 'traefik.yaml'), 'global:\n  checkNewVersion: true\n  sendAnonymousUsage: false\nentryPoints:\n  web:\n    address: ":80"\n');
+  assert.equal(load([`--configFile=${join(dir, 'traefik.yaml')}`]).entryPoints.web?.address, ':80');
+  const tracing = failure(['--tracing.otlp=true']);
+  assert.equal(tracing.key, '--tracing.otlp');
+  assert.match(tracing.message, /--tracing\.otlp: "tracing" is not supported/);
+  assert.match(failure(['--entryPoints.web.address=:80', '--entryPoints.web.proxyProtocol.insecure=true']).message, /--entryPoints\.web\.proxyProtocol\.insecure: "proxyProtocol" is not supported under entryPoints\.web/);
+});
