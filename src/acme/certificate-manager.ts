@@ -6,7 +6,7 @@
  * the leader's token; a refused write means another node leads now, and the work stops at once.
  * Failures back off exponentially per certificate and are recorded for the API.
  */
-import * as acme from 'acme-client';
+import type * as Acme from 'acme-client';
 import type { Logger } from 'pino';
 import { SwitchyardError } from '../errors.ts';
 import type { SecretBox } from '../cluster/secret-box.ts';
@@ -51,7 +51,7 @@ const MAX_BACKOFF_MS = 3_600_000;
 export class CertificateManager {
   readonly #o: CertificateManagerOptions;
   readonly #keys: ReturnType<typeof stateKeys>;
-  readonly #clients = new Map<string, acme.Client>();
+  readonly #clients = new Map<string, Acme.Client>();
   readonly #failures = new Map<string, { count: number; next: number }>();
 
   constructor(options: CertificateManagerOptions) {
@@ -105,13 +105,14 @@ export class CertificateManager {
   }
 
   async #obtain(request: CertificateRequest, resolver: ResolverConfig): Promise<void> {
+    const acme = await acmeClient();
     const client = await this.#client(resolver);
     const orderKey = this.#keys.order(resolver.name, request.certId);
     let stored = this.#o.state.order(resolver.name, request.certId);
-    let order: acme.Order | undefined;
+    let order: Acme.Order | undefined;
     if (stored !== undefined && sameNames(stored.domains, request.domains)) {
       // A previous leader's order: continue it (no second order for the same names).
-      order = await client.getOrder({ url: stored.url } as acme.Order).catch(() => undefined);
+      order = await client.getOrder({ url: stored.url } as Acme.Order).catch(() => undefined);
       if (order === undefined || order.status === 'invalid') order = undefined;
       else this.#o.logger.info({ certId: request.certId, status: order.status }, 'resuming a pending ACME order');
     }
@@ -177,12 +178,13 @@ export class CertificateManager {
     this.#o.logger.info({ certId: request.certId, domains: request.domains, notAfter: record.notAfter }, 'certificate issued and stored');
   }
 
-  async #client(resolver: ResolverConfig): Promise<acme.Client> {
+  async #client(resolver: ResolverConfig): Promise<Acme.Client> {
     const existing = this.#clients.get(resolver.name);
     if (existing !== undefined) return existing;
+    const acme = await acmeClient();
     const key = this.#keys.account(resolver.name);
     const raw = (await this.#o.store.list(key)).entries.get(key);
-    let client: acme.Client;
+    let client: Acme.Client;
     if (raw !== undefined) {
       const account = JSON.parse(raw) as { url: string; keyPem: string; caServer: string };
       client = new acme.Client({ directoryUrl: resolver.caServer, accountKey: this.#o.secret.open(account.keyPem, key), accountUrl: account.url });
@@ -219,6 +221,17 @@ export class CertificateManager {
  * When to renew: `renewBefore` ahead of expiry, but never later than two thirds into a short-lived
  * certificate's life; minus a stable per-certificate jitter of up to 5 % of that margin.
  */
+let loading: Promise<typeof Acme> | undefined;
+
+/**
+ * acme-client (with axios and node-forge) is loaded by the first ACME order, not by every node at
+ * start: it was ~100 ms of the main thread's start-up (bench/scale.ts), for nodes that mostly never order.
+ */
+function acmeClient(): Promise<typeof Acme> {
+  loading ??= import('acme-client');
+  return loading;
+}
+
 function renewalTime(notAfter: string, obtainedAt: string, renewBeforeMs: number, certId: string): number {
   const end = Date.parse(notAfter);
   const lifetime = end - Date.parse(obtainedAt);
@@ -233,6 +246,7 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
 }
 
 async function privateKey(type: ResolverConfig['keyType']): Promise<Buffer> {
+  const acme = await acmeClient();
   switch (type) {
     case 'EC256':
       return acme.crypto.createPrivateEcdsaKey('P-256');
