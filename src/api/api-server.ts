@@ -10,7 +10,7 @@ import type { DashboardAssets } from './dashboard-assets.ts';
 import { CertificateDescriptions } from './certificates-json.ts';
 import type { CertificateSpec } from '../runtime/snapshot.ts';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from '../logging/logger.ts';
-import { listJson, overviewJson, rawData, routerJson, serviceJson } from './runtime-json.ts';
+import { listJson, middlewareJson, overviewJson, rawData, routerJson, serviceJson } from './runtime-json.ts';
 
 export interface ApiSources {
   readonly view: () => RuntimeView;
@@ -92,8 +92,12 @@ export class ApiServer {
     const item = /^\/api\/http\/(routers|services|middlewares)(?:\/(.+))?$/.exec(path);
     if (item !== null) {
       const kind = item[1] as 'routers' | 'services' | 'middlewares';
-      const toJson = kind === 'routers' ? routerJson : (i: never) => serviceJson(i, kind === 'services' ? status((i as { name: string }).name) : undefined);
-      if (item[2] === undefined) return send(res, 200, listJson(view[kind].values(), toJson as (i: never) => Record<string, unknown>, url.searchParams));
+      const toJson = kind === 'routers' ? routerJson : kind === 'middlewares' ? middlewareJson : (i: never) => serviceJson(i, status((i as { name: string }).name));
+      if (item[2] === undefined) {
+        const page = listJson(kind, view[kind].values(), toJson as (i: never) => Record<string, unknown>, url.searchParams);
+        if ('error' in page) return send(res, 400, { message: page.error });
+        return send(res, 200, page.items, { 'x-next-page': String(page.nextPage) });
+      }
       const info = view[kind].get(decodeURIComponent(item[2]));
       if (info === undefined) return send(res, 404, { message: `${kind.slice(0, -1)} not found` });
       return send(res, 200, { ...(toJson as (i: never) => object)(info as never), name: info.name, provider: info.provider });
@@ -161,9 +165,9 @@ export class ApiServer {
 
 const MAX_LOG_LEVEL_BODY = 1_024;
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 

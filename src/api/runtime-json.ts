@@ -21,34 +21,102 @@ export function describe(problem: ProblemData): string {
   return problem.key === undefined ? problem.message : `${problem.key}: ${problem.message}`;
 }
 
-export function routerJson(info: RouterInfo): Json {
-  return withStatus(info, { using: info.using });
+/** `compressor` used by a router of provider `etcd` is `compressor@etcd`, as Traefik's runtime shows it. */
+function qualified(name: string, provider: string): string {
+  return name.includes('@') ? name : `${name}@${provider}`;
 }
 
+/**
+ * Traefik's router representation: middlewares qualified with the provider, `tls.options`
+ * "default" when unset. A priority that did not decode (kept as written for the errors) is left
+ * out rather than shown as a string where clients expect a number.
+ */
+export function routerJson(info: RouterInfo): Json {
+  const out = withStatus(info, { using: info.using });
+  const { middlewares, tls, priority } = info.config;
+  if (Array.isArray(middlewares)) out.middlewares = middlewares.map((m) => (typeof m === 'string' ? qualified(m, info.provider) : m));
+  if (tls !== undefined && tls !== null && typeof tls === 'object' && !Array.isArray(tls) && (tls as Json).options === undefined) out.tls = { ...(tls as Json), options: 'default' };
+  if (priority !== undefined && typeof priority !== 'number') delete out.priority;
+  return out;
+}
+
+/** Traefik's `type`: the service's or middleware's kind, lower-cased (`loadbalancer`, `stripprefix`). */
+function typeOf(config: Record<string, unknown>, known?: ReadonlySet<string>): string | undefined {
+  const kind = Object.keys(config).find((key) => (known === undefined ? typeof config[key] === 'object' : known.has(key)));
+  return kind?.toLowerCase();
+}
+
+const SERVICE_TYPES: ReadonlySet<string> = new Set(['loadBalancer', 'weighted', 'mirroring', 'failover', 'highestRandomWeight']);
+
 export function serviceJson(info: ServiceInfo, serverStatus?: Record<string, string>): Json {
-  const extra: Json = { usedBy: info.usedBy };
+  const type = typeOf(info.config, SERVICE_TYPES);
+  const extra: Json = { usedBy: info.usedBy, ...(type === undefined ? {} : { type }) };
   if (serverStatus !== undefined && Object.keys(serverStatus).length > 0) extra.serverStatus = serverStatus;
   return withStatus(info, extra);
+}
+
+export function middlewareJson(info: ServiceInfo): Json {
+  const type = typeOf(info.config);
+  return withStatus(info, { usedBy: info.usedBy, ...(type === undefined ? {} : { type }) });
 }
 
 export function rawData(view: RuntimeView, serverStatus: (service: string) => Record<string, string>): Json {
   return {
     routers: Object.fromEntries([...view.routers].map(([n, i]) => [n, routerJson(i)])),
     services: Object.fromEntries([...view.services].map(([n, i]) => [n, serviceJson(i, serverStatus(n))])),
-    middlewares: Object.fromEntries([...view.middlewares].map(([n, i]) => [n, serviceJson(i)])),
+    middlewares: Object.fromEntries([...view.middlewares].map(([n, i]) => [n, middlewareJson(i)])),
     problems: view.problems,
     revision: view.revision,
   };
 }
 
-/** Sorted list form of `/api/http/<kind>`, with `name` and `provider` on each item. */
-export function listJson(infos: Iterable<RouterInfo | ServiceInfo>, toJson: (i: never) => Json, query: URLSearchParams): Json[] {
-  const search = query.get('search')?.toLowerCase();
-  const status = query.get('status');
-  return [...infos]
-    .filter((i) => (status === null || i.status === status) && (search === undefined || i.name.toLowerCase().includes(search)))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((i) => ({ ...toJson(i as never), name: i.name, provider: i.provider }));
+/** Traefik's page size when `per_page` is not given. */
+const DEFAULT_PER_PAGE = 100;
+
+export type ListPage = { readonly items: Json[]; readonly nextPage: number } | { readonly error: string };
+
+/**
+ * The list form of `/api/http/<kind>` as Traefik filters and pages it: `status` (any case),
+ * `search` in the name (and a router's rule), `serviceName` and `middlewareName` for routers,
+ * sorted by name, `page`/`per_page` (default 100) with the next page number (1 on the last page)
+ * for the `X-Next-Page` header. Each item carries `name` and `provider`.
+ */
+export function listJson(kind: 'routers' | 'services' | 'middlewares', infos: Iterable<RouterInfo | ServiceInfo>, toJson: (i: never) => Json, query: URLSearchParams): ListPage {
+  const search = query.get('search')?.toLowerCase() ?? '';
+  const status = query.get('status')?.toLowerCase() ?? '';
+  const serviceName = kind === 'routers' ? (query.get('serviceName') ?? '') : '';
+  const middlewareName = kind === 'routers' ? (query.get('middlewareName') ?? '') : '';
+  const keep = (info: RouterInfo | ServiceInfo): boolean => {
+    if (status !== '' && info.status !== status) return false;
+    const rule = kind === 'routers' && typeof info.config['rule'] === 'string' ? info.config['rule'] : '';
+    if (search !== '' && !info.name.toLowerCase().includes(search) && !rule.toLowerCase().includes(search)) return false;
+    if (serviceName !== '') {
+      const service = info.config['service'];
+      if (typeof service !== 'string' || qualified(service, info.provider) !== qualified(serviceName, info.provider)) return false;
+    }
+    if (middlewareName !== '') {
+      const used = Array.isArray(info.config['middlewares']) ? info.config['middlewares'] : [];
+      if (!used.some((m) => typeof m === 'string' && qualified(m, info.provider) === qualified(middlewareName, info.provider))) return false;
+    }
+    return true;
+  };
+  const kept = [...infos].filter(keep).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const perPage = positiveInt(query.get('per_page'), DEFAULT_PER_PAGE);
+  const page = positiveInt(query.get('page'), 1);
+  if (perPage === undefined) return { error: `invalid request: per_page: ${query.get('per_page')}` };
+  if (page === undefined) return { error: `invalid request: page: ${query.get('page')}` };
+  const start = (page - 1) * perPage;
+  if (start !== 0 && start >= kept.length) return { error: `invalid request: page: ${page}, per_page: ${perPage}` };
+  return {
+    items: kept.slice(start, start + perPage).map((i) => ({ ...toJson(i as never), name: i.name, provider: i.provider })),
+    nextPage: page * perPage < kept.length ? page + 1 : 1,
+  };
+}
+
+function positiveInt(text: string | null, fallback: number): number | undefined {
+  if (text === null || text === '') return fallback;
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
 export function overviewJson(view: RuntimeView, providers: readonly string[], features: Json): Json {

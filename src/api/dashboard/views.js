@@ -184,7 +184,7 @@ export function services(state, filter) {
   return table([['Status'], ['Name'], ['Type'], ['Servers'], ['Used by']], rows, 'No service matches.');
 }
 
-const NOT_SETTINGS = new Set(['status', 'usedBy', 'error', 'errors', 'using', 'serverStatus']);
+const NOT_SETTINGS = new Set(['status', 'usedBy', 'error', 'errors', 'using', 'serverStatus', 'type', 'name', 'provider']);
 
 export function middlewares(state, filter) {
   const rows = [];
