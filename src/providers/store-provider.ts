@@ -6,7 +6,7 @@
  * state, not once per retry. With a snapshot file, the last applied key set is written after each
  * change and read back at a cold start when the store cannot be reached.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { KvStore, WatchHandle } from '../stores/store.ts';
@@ -213,11 +213,14 @@ export class StoreProvider implements ConfigProvider {
       entries: Object.fromEntries(this.#entries),
     };
     const text = JSON.stringify(body);
-    // Serialized and atomic (write then rename): a crash leaves the old file or the new one.
+    // Serialized and atomic (write then rename): a crash leaves the old file or the new one. Owner
+    // only (0600): it holds every key under the rootKey, private keys of tls/certificates included.
+    // chmod as well, since `mode` applies only when the file is created (a .tmp left by a crash).
     this.#snapshotWrite = this.#snapshotWrite.then(async () => {
       try {
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(`${file}.tmp`, text);
+        await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+        await writeFile(`${file}.tmp`, text, { mode: 0o600 });
+        await chmod(`${file}.tmp`, 0o600);
         await rename(`${file}.tmp`, file);
       } catch (error) {
         this.#options.logger.error({ file, error: (error as Error).message }, 'cannot write the snapshot file');
