@@ -26,6 +26,8 @@ export interface Pebble {
   setA(host: string, ip: string): Promise<void>;
   /** The root that issues end-entity certificates (PEM). */
   issuingRoot(): Promise<string>;
+  /** Stops Pebble and starts it again on the same ports: it forgets every account and order (its state is in memory). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,21 +62,26 @@ export async function startPebble(options: { certificateValidityPeriodSeconds?: 
   // Without a sleep the CA validates at once; with one, an order stays in progress long enough to
   // interrupt it (up to that many seconds, random).
   const va: Record<string, string> = options.validationSleepSeconds === undefined ? { PEBBLE_VA_NOSLEEP: '1' } : { PEBBLE_VA_SLEEPTIME: String(options.validationSleepSeconds) };
-  start('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], { ...va, PEBBLE_WFE_NONCEREJECT: '0' });
+  const startCa = () => start('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], { ...va, PEBBLE_WFE_NONCEREJECT: '0' });
+  let ca = startCa();
   const agent = new Agent({ connect: { ca: await readFile(pki.ca) } });
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      const res = await request(`https://127.0.0.1:${acmePort}/dir`, { dispatcher: agent });
-      await res.body.dump();
-      const mgmt = await request(`http://127.0.0.1:${challMgmtPort}/add-a`, { method: 'POST', body: JSON.stringify({ host: 'probe.test', addresses: ['127.0.0.1'] }) });
-      await mgmt.body.dump();
-      if (res.statusCode === 200 && mgmt.statusCode === 200) break;
-    } catch {
-      // not up yet
+  await untilUp();
+  /** Waits for the ACME directory and challtestsrv to answer. */
+  async function untilUp(): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        const res = await request(`https://127.0.0.1:${acmePort}/dir`, { dispatcher: agent });
+        await res.body.dump();
+        const mgmt = await request(`http://127.0.0.1:${challMgmtPort}/add-a`, { method: 'POST', body: JSON.stringify({ host: 'probe.test', addresses: ['127.0.0.1'] }) });
+        await mgmt.body.dump();
+        if (res.statusCode === 200 && mgmt.statusCode === 200) break;
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline) throw new Error(`pebble did not start:\n${output.join('').slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 100));
     }
-    if (Date.now() > deadline) throw new Error(`pebble did not start:\n${output.join('').slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
   return {
     directory: `https://127.0.0.1:${acmePort}/dir`,
@@ -89,6 +96,15 @@ export async function startPebble(options: { certificateValidityPeriodSeconds?: 
     async issuingRoot() {
       const res = await request(`https://127.0.0.1:${mgmtPort}/roots/0`, { dispatcher: agent });
       return res.body.text();
+    },
+    async restart() {
+      if (ca.exitCode === null) {
+        const exited = new Promise((resolve) => ca.once('exit', resolve));
+        ca.kill('SIGKILL');
+        await exited;
+      }
+      ca = startCa();
+      await untilUp();
     },
     async close() {
       for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');

@@ -69,7 +69,7 @@ export class CertificateManager {
       const failure = this.#failures.get(request.certId);
       if (failure !== undefined && failure.next > Date.now()) continue;
       try {
-        await this.#obtain(request, resolver);
+        await this.#obtainWithAccount(request, resolver);
         this.#failures.delete(request.certId);
         await this.#status(request, null);
       } catch (error) {
@@ -102,6 +102,22 @@ export class CertificateManager {
     if (cert === undefined) return true;
     if (!request.domains.every((d) => cert.domains.includes(d))) return true;
     return Date.now() >= renewalTime(cert.notAfter, cert.obtainedAt, resolver.renewBeforeMs, request.certId);
+  }
+
+  /**
+   * A CA that no longer knows the stored account (its database was reset: a restarted Pebble, a
+   * staging wipe) refuses every request with `accountDoesNotExist`; retrying with the same account
+   * can never succeed. Register a new one, store it (fenced), and try once more.
+   */
+  async #obtainWithAccount(request: CertificateRequest, resolver: ResolverConfig): Promise<void> {
+    try {
+      await this.#obtain(request, resolver);
+    } catch (error) {
+      if (!isUnknownAccount(error) || this.#o.leadership.lost.aborted) throw error;
+      this.#o.logger.warn({ resolver: resolver.name, error: acmeErrorText(error) }, 'the CA does not know the stored ACME account; registering a new one');
+      this.#clients.set(resolver.name, await this.#register(resolver));
+      await this.#obtain(request, resolver);
+    }
   }
 
   async #obtain(request: CertificateRequest, resolver: ResolverConfig): Promise<void> {
@@ -189,13 +205,20 @@ export class CertificateManager {
       const account = JSON.parse(raw) as { url: string; keyPem: string; caServer: string };
       client = new acme.Client({ directoryUrl: resolver.caServer, accountKey: this.#o.secret.open(account.keyPem, key), accountUrl: account.url });
     } else {
-      const accountKey = await acme.crypto.createPrivateEcdsaKey('P-256');
-      client = new acme.Client({ directoryUrl: resolver.caServer, accountKey });
-      await client.createAccount({ termsOfServiceAgreed: true, ...(resolver.email === undefined ? {} : { contact: [`mailto:${resolver.email}`] }) });
-      await this.#put(key, JSON.stringify({ url: client.getAccountUrl(), keyPem: this.#o.secret.seal(accountKey.toString()), caServer: resolver.caServer }));
-      this.#o.logger.info({ resolver: resolver.name, account: client.getAccountUrl() }, 'ACME account created');
+      client = await this.#register(resolver);
     }
     this.#clients.set(resolver.name, client);
+    return client;
+  }
+
+  /** A new account with a new key, stored (fenced) for every later leader. */
+  async #register(resolver: ResolverConfig): Promise<Acme.Client> {
+    const acme = await acmeClient();
+    const accountKey = await acme.crypto.createPrivateEcdsaKey('P-256');
+    const client = new acme.Client({ directoryUrl: resolver.caServer, accountKey });
+    await client.createAccount({ termsOfServiceAgreed: true, ...(resolver.email === undefined ? {} : { contact: [`mailto:${resolver.email}`] }) });
+    await this.#put(this.#keys.account(resolver.name), JSON.stringify({ url: client.getAccountUrl(), keyPem: this.#o.secret.seal(accountKey.toString()), caServer: resolver.caServer }));
+    this.#o.logger.info({ resolver: resolver.name, account: client.getAccountUrl() }, 'ACME account created');
     return client;
   }
 
@@ -260,6 +283,17 @@ async function privateKey(type: ResolverConfig['keyType']): Promise<Buffer> {
 }
 
 /** CA problem documents carry `type` and `detail` (rate limits: urn:ietf:params:acme:error:rateLimited). */
+/**
+ * The CA's `accountDoesNotExist` problem. acme-client keeps only the problem's detail as the error
+ * message, so the detail is matched too: Pebble and Boulder say `Account "<url>" not found` (or
+ * "No account exists…" for a key they do not know).
+ */
+export function isUnknownAccount(error: unknown): boolean {
+  const e = error as Error & { response?: { data?: { type?: string } } };
+  if (e?.response?.data?.type === 'urn:ietf:params:acme:error:accountDoesNotExist') return true;
+  return typeof e?.message === 'string' && /accountDoesNotExist|\baccount\b.*\bnot found\b|no account exists/i.test(e.message);
+}
+
 function acmeErrorText(error: unknown): string {
   const e = error as Error & { response?: { data?: { type?: string; detail?: string } } };
   const problem = e.response?.data;
