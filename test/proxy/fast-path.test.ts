@@ -429,3 +429,29 @@ for (const fastPath of [true, false]) {
     }
   });
 }
+
+for (const fastPath of [true, false]) {
+  test(`a drain lets the answer in flight finish and closes idle kept-alive connections, ${fastPath ? 'fast path' : 'full path (SY_FAST_PATH=0)'}`, async () => {
+    const app = await startUpstream('app');
+    app.handler = appUpstreamHandler({ bigFinished: false, bigBackpressured: false, hangClosed: false });
+    const node = await startTestNode(config(app.url, app.url), [], { fastPath });
+    const idle = await RawHttpClient.open(node.web);
+    const busy = await RawHttpClient.open(node.web);
+    try {
+      idle.send('GET /plain/first HTTP/1.1\r\nHost: a.test\r\n\r\n');
+      assert.equal((await idle.response()).status, 200);
+      busy.send('GET /plain/busy?delay=300 HTTP/1.1\r\nHost: a.test\r\n\r\n');
+      await waitFor(() => app.seen.some((s) => s.url === '/plain/busy?delay=300'), 5_000, 'the request to reach the upstream');
+      const stopped = node.stop();
+      await within(idle.closing(), 5_000, 'idle connection closed by the drain');
+      const answer = await within(busy.response(), 5_000, 'the answer in flight');
+      assert.equal(answer.status, 200);
+      assert.equal(answer.body.toString(), 'saw /plain/busy?delay=300');
+      await stopped;
+    } finally {
+      idle.close();
+      busy.close();
+      await app.close();
+    }
+  });
+}
