@@ -76,11 +76,13 @@ export function keepsRequest(filters: AccessLogFilters | undefined, status: numb
 
 export interface AccessLogger {
   readonly record: (ctx: RequestContext) => void;
-  /** Writes out buffered lines (drain, thread exit). */
-  flush(): void;
+  /** Writes out every buffered line and closes the destination (drain, before the thread ends). */
+  close(): Promise<void>;
 }
 
 const FLUSH_INTERVAL_MS = 1_000;
+/** A drain never hangs on a log destination that cannot be written (a full disk, a stuck pipe). */
+const CLOSE_DEADLINE_MS = 2_000;
 
 export function accessLogger(settings: AccessLogSettings, nodeId: string): AccessLogger {
   const destination = pino.destination({ dest: settings.filePath ?? 1, append: true, mkdir: true, sync: false });
@@ -104,14 +106,24 @@ export function accessLogger(settings: AccessLogSettings, nodeId: string): Acces
       if (timer === undefined) destination.write(line);
       else if (buffer.push(line) >= settings.bufferingSize) write();
     },
-    flush() {
+    close() {
       write();
       clearInterval(timer);
-      try {
-        destination.flushSync();
-      } catch {
-        // Not yet open, or stdout gone: nothing more can be written anyway.
-      }
+      // end() waits for the file to open, writes what is pending, then closes it (never stdout).
+      return new Promise<void>((resolve) => {
+        const deadline = setTimeout(resolve, CLOSE_DEADLINE_MS);
+        const done = (): void => {
+          clearTimeout(deadline);
+          resolve();
+        };
+        destination.once('close', done);
+        destination.once('error', done);
+        try {
+          destination.end();
+        } catch {
+          done();
+        }
+      });
     },
   };
 }

@@ -89,7 +89,7 @@ async function drain(graceMs: number): Promise<void> {
   // The last counts of the drained requests go out before the thread is let go.
   if (settings.metrics || metrics.routed) send({ type: 'metrics', request: 0, delta: metrics.take(), stats: stats() });
   await dataPlane.close();
-  accessLog?.flush();
+  await accessLog?.close();
   send({ type: 'drained' });
   markDrained();
 }
