@@ -36,6 +36,8 @@ export interface ControlPlaneOptions {
 
 export class ControlPlane {
   readonly #options: ControlPlaneOptions;
+  /** Problems logged so far (signature → its report), so a standing one is not logged again. */
+  #logged = new Map<string, { readonly report: () => void; readonly fields: object }>();
   readonly #latest = new Map<string, { decoded: DecodeResult; root: string; revision: number }>();
   #timer: NodeJS.Timeout | undefined;
   #revision = 0;
@@ -122,14 +124,30 @@ export class ControlPlane {
     }
   }
 
+  /**
+   * Logs each problem once, when it appears, and once more when it is gone: a standing error is not
+   * repeated at every change (the API and `check` list it for as long as it stands). An object that
+   * still serves (status `warning`) is logged as a warning, one it disables as an error.
+   */
   #logProblems(view: RuntimeView): void {
     const log = this.#options.logger;
-    for (const p of view.problems) log.warn({ code: p.code, key: p.key }, p.message);
+    const standing = new Map<string, { readonly report: () => void; readonly fields: object }>();
+    for (const p of view.problems) {
+      const fields = { code: p.code, key: p.key };
+      standing.set(`p\0${p.code}\0${p.key}\0${p.message}`, { fields, report: () => log.warn(fields, p.message) });
+    }
     for (const kind of ['routers', 'services', 'middlewares'] as const) {
       for (const info of view[kind].values()) {
-        for (const e of info.errors) log.error({ code: e.code, key: e.key, [kind.slice(0, -1)]: info.name, status: info.status }, e.message);
+        for (const e of info.errors) {
+          const fields = { code: e.code, key: e.key, [kind.slice(0, -1)]: info.name, status: info.status };
+          const report = (): void => void (info.status === 'disabled' ? log.error(fields, e.message) : log.warn(fields, e.message));
+          standing.set(`${kind}\0${info.name}\0${e.code}\0${e.key}\0${e.message}\0${info.status}`, { fields, report });
+        }
       }
     }
+    for (const [signature, { report }] of standing) if (!this.#logged.has(signature)) report();
+    for (const [signature, { fields }] of this.#logged) if (!standing.has(signature)) log.info(fields, 'problem resolved');
+    this.#logged = standing;
     const enabled = [...view.routers.values()].filter((r) => r.status !== 'disabled').length;
     log.info({ revision: view.revision, routers: view.routers.size, enabled }, 'configuration applied');
   }
