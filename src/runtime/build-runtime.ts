@@ -8,6 +8,7 @@
  * all are unknown is disabled alone, with an error naming the key at fault.
  */
 import type { DecodeChanges } from '../config/incremental-decode.ts';
+import { routerTlsProblem, tlsPolicy, type TlsPolicy } from './tls-policy.ts';
 import type { DecodeResult, Decoded, Router, Service, Middleware, StickyCookie } from '../config/dynamic.ts';
 import { RuleCache } from '../rules/rule-cache.ts';
 import { compileRule } from '../rules/compile.ts';
@@ -122,6 +123,8 @@ interface Built {
   readonly uses: Map<string, number>;
   readonly entryPoints: Map<string, Map<string, RouterSpec>>;
   readonly tlsRouters: Map<string, TlsRouter>;
+  /** Which TLS options routers may ask for (tls-policy.ts). */
+  readonly tlsPolicy: TlsPolicy;
   snapshot: Snapshot;
 }
 
@@ -158,6 +161,8 @@ export class RuntimeBuilder {
     const before = built.input;
     if (before.entryPoints !== input.entryPoints || before.defaultEntryPoints !== input.defaultEntryPoints || before.defaultRuleSyntax !== input.defaultRuleSyntax) return undefined;
     if (before.providers.size !== input.providers.size) return undefined;
+    // What TLS options allow is judged per router: a change there re-judges them all.
+    if (tlsPolicy(input.providers).fingerprint !== built.tlsPolicy.fingerprint) return undefined;
     if (input.changes !== undefined && input.changes.size === input.providers.size) {
       const changed: string[] = [];
       for (const [provider, { decoded, root }] of input.providers) {
@@ -305,6 +310,7 @@ export class RuntimeBuilder {
       uses: new Map(),
       entryPoints: new Map(input.entryPoints.map((ep) => [ep, new Map()])),
       tlsRouters: new Map(),
+      tlsPolicy: tlsPolicy(input.providers),
       snapshot: EMPTY_SNAPSHOT,
     };
     const cache = input.ruleCache ?? new RuleCache();
@@ -463,6 +469,8 @@ export class RuntimeBuilder {
         listedIn.push(mInfo);
       }
     }
+    const tlsProblem = routerTlsProblem(built.tlsPolicy, router.tls, provider, key);
+    if (tlsProblem !== undefined) disable(info, tlsProblem);
     const known = built.input.entryPoints;
     const wanted = router.entryPoints !== undefined && router.entryPoints.length > 0 ? router.entryPoints : built.input.defaultEntryPoints;
     for (const ep of wanted) {
