@@ -261,9 +261,10 @@ export class RuntimeBuilder {
         const missing = refs.middlewares.filter((m) => !validMiddlewares.has(m));
         const services_ = refs.services.filter((svc) => !validServices.has(svc));
         let problem: ProblemData | undefined;
-        if (missing.length > 0) problem = { code: 'SY_MIDDLEWARE_REFERENCE', message: `references middleware(s) that do not exist or are invalid: ${missing.join(', ')}` };
-        else if (services_.length > 0) problem = { code: 'SY_MIDDLEWARE_REFERENCE', message: `references service(s) that do not exist or are invalid: ${services_.join(', ')}` };
-        else if (containsItself(name, middlewareRefs)) problem = { code: 'SY_MIDDLEWARE_REFERENCE', message: 'the chain contains itself' };
+        const key = `${input.providers.get(info.provider)!.root}/http/middlewares/${name.slice(0, name.lastIndexOf('@'))}/${middlewareSpec(validMiddlewares.get(name)!).type}`;
+        if (missing.length > 0) problem = { code: 'SY_MIDDLEWARE_REFERENCE', key, message: `references middleware(s) that do not exist or are invalid: ${missing.join(', ')}` };
+        else if (services_.length > 0) problem = { code: 'SY_MIDDLEWARE_REFERENCE', key, message: `references service(s) that do not exist or are invalid: ${services_.join(', ')}` };
+        else if (containsItself(name, middlewareRefs)) problem = { code: 'SY_MIDDLEWARE_REFERENCE', key, message: 'the chain contains itself' };
         if (problem !== undefined) {
           disable(info, problem);
           validMiddlewares.delete(name);
@@ -286,12 +287,25 @@ export class RuntimeBuilder {
       const decoded = serviceDecoded.get(name)!;
       let spec = this.#serviceSpecs.get(decoded);
       if (spec === undefined) this.#serviceSpecs.set(decoded, (spec = qualifyChildren(serviceSpec(service, name), provider)));
-      const missing = childServices(spec).filter((child) => !validServices.has(child));
-      if (missing.length > 0) {
-        disable(services.get(name)!, { code: 'SY_SERVICE_REFERENCE', message: `references service(s) that do not exist or are invalid: ${missing.join(', ')}` });
-        continue;
-      }
       serviceSpecs.set(name, spec);
+    }
+    // Until nothing changes: a service whose child was just disabled is disabled in turn.
+    const serviceKey = (name: string, field: string): string => {
+      const info = services.get(name)!;
+      return `${input.providers.get(info.provider)!.root}/http/services/${name.slice(0, name.lastIndexOf('@'))}/${field}`;
+    };
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const [name, spec] of serviceSpecs) {
+        const missing = childServiceFields(spec).filter(([child]) => !serviceSpecs.has(child));
+        const cycle = missing.length === 0 ? childServiceFields(spec).find(([child]) => reachesService(child, name, serviceSpecs)) : undefined;
+        if (missing.length === 0 && cycle === undefined) continue;
+        disable(services.get(name)!, missing.length > 0
+          ? { code: 'SY_SERVICE_REFERENCE', key: serviceKey(name, missing[0]![1]), message: `references service(s) that do not exist or are invalid: ${missing.map(([child]) => child).join(', ')}` }
+          : { code: 'SY_SERVICE_REFERENCE', key: serviceKey(name, cycle![1]), message: `the service contains itself (through ${cycle![0]})` });
+        serviceSpecs.delete(name);
+        changed = true;
+      }
     }
 
     const built: Built = {
@@ -707,6 +721,33 @@ function healthCheckSpec(hc: NonNullable<NonNullable<Service['loadBalancer']>['h
     status: hc.status ?? 0,
     followRedirects: hc.followRedirects ?? true,
   };
+}
+
+/** Each child service with the field (below the service's key) that names it. */
+function childServiceFields(spec: ServiceSpec): Array<readonly [string, string]> {
+  switch (spec.kind) {
+    case 'loadBalancer':
+      return [];
+    case 'weighted':
+      return spec.services.map((s, i) => [s.name, `weighted/services/${i}/name`] as const);
+    case 'failover':
+      return [[spec.service, 'failover/service'], [spec.fallback, 'failover/fallback']];
+    case 'mirroring':
+      return [[spec.service, 'mirroring/service'], ...spec.mirrors.map((m, i) => [m.name, `mirroring/mirrors/${i}/name`] as const)];
+  }
+}
+
+/** Whether `target` is reachable from `from` through child services (a service containing itself). */
+function reachesService(from: string, target: string, specs: ReadonlyMap<string, ServiceSpec>): boolean {
+  const seen = new Set<string>();
+  const walk = (name: string): boolean => {
+    if (name === target) return true;
+    if (seen.has(name)) return false;
+    seen.add(name);
+    const spec = specs.get(name);
+    return spec !== undefined && childServiceFields(spec).some(([child]) => walk(child));
+  };
+  return walk(from);
 }
 
 function childServices(spec: ServiceSpec): string[] {
