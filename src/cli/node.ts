@@ -160,6 +160,7 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
       clusterTls?.routersChanged(view);
     },
     cluster: clusterTls === undefined ? undefined : () => clusterTls.snapshotPart(),
+    resolvers: new Set(Object.keys(config.certificatesResolvers)),
   });
 
   const ports = new Map<string, number>();

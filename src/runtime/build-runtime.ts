@@ -74,6 +74,8 @@ export interface BuildInput {
   readonly ruleCache?: RuleCache | undefined;
   /** `certFile`/`keyFile` values are PEM or a path on the node: the caller reads paths (I/O stays out of here). */
   readonly readPem?: ((valueOrPath: string, key: string) => string) | undefined;
+  /** The certificate resolvers configured on the node; a router naming another gets a warning. Absent: not checked. */
+  readonly resolvers?: ReadonlySet<string> | undefined;
   /** Certificates and challenge answers from the cluster (ACME), added to the snapshot. */
   readonly cluster?: { readonly certificates: readonly CertificateSpec[]; readonly challenges: Readonly<Record<string, string>>; readonly alpnChallenges?: Readonly<Record<string, { readonly certPem: string; readonly keyPem: string }>>; readonly ticketKeys?: string | undefined } | undefined;
 }
@@ -485,6 +487,11 @@ export class RuntimeBuilder {
     }
     const tlsProblem = routerTlsProblem(built.tlsPolicy, router.tls, provider, key);
     if (tlsProblem !== undefined) disable(info, tlsProblem);
+    const resolver = router.tls?.certResolver;
+    if (resolver !== undefined && built.input.resolvers !== undefined && !built.input.resolvers.has(resolver)) {
+      // Traefik serves such a router with the certificates it has and logs the missing resolver; so do we.
+      addError(info, { code: 'SY_ROUTER_RESOLVER', key: key('tls/certResolver'), message: `certificate resolver "${resolver}" is not configured on this node (--certificatesResolvers.${resolver}.acme.*); the router is served with the certificates that exist` });
+    }
     const known = built.input.entryPoints;
     const wanted = router.entryPoints !== undefined && router.entryPoints.length > 0 ? router.entryPoints : built.input.defaultEntryPoints;
     for (const ep of wanted) {

@@ -30,6 +30,8 @@ export interface ControlPlaneOptions {
   readonly throttleMs: number;
   readonly logger: Logger;
   readonly onSnapshot: (snapshot: Snapshot, view: RuntimeView) => void;
+  /** The certificate resolvers this node has (`--certificatesResolvers.<name>`); absent: not checked. */
+  readonly resolvers?: ReadonlySet<string> | undefined;
   /** Certificates and challenge answers from the cluster's ACME state, when the node has a store. */
   readonly cluster?: (() => { readonly certificates: readonly CertificateSpec[]; readonly challenges: Readonly<Record<string, string>>; readonly alpnChallenges?: Readonly<Record<string, { readonly certPem: string; readonly keyPem: string }>>; readonly ticketKeys?: string | undefined }) | undefined;
 }
@@ -111,6 +113,7 @@ export class ControlPlane {
         ruleCache: this.#ruleCache,
         readPem,
         cluster: this.#options.cluster?.(),
+        resolvers: this.#options.resolvers,
       });
       this.#view = view;
       this.#lastReload = { at: Date.now(), success: true };

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IncrementalDecoder } from '../../src/config/incremental-decode.ts';
-import { RuntimeBuilder, type BuildInput } from '../../src/runtime/build-runtime.ts';
+import { buildRuntime, RuntimeBuilder, type BuildInput } from '../../src/runtime/build-runtime.ts';
 
 const routers = {
   'traefik/http/services/s/loadBalancer/servers/0/url': 'http://127.0.0.1:1',
@@ -67,5 +67,15 @@ describe('TLS options routers ask for', () => {
     const requestOnly = build({ ...routers, 'traefik/tls/options/default/clientAuth/clientAuthType': 'RequestClientCert' });
     assert.equal(requestOnly.status('secure'), 'enabled', 'asking for a certificate without requiring one changes nothing served');
     assert.deepEqual(build(routers).served, ['plain@etcd', 'secure@etcd']);
+  });
+
+  it('a router naming a certificate resolver the node does not have is served, with a warning on its key', () => {
+    const decoded = new IncrementalDecoder('traefik').decode(Object.entries({ ...routers, 'traefik/http/routers/secure/tls/certResolver': 'nosuch', 'traefik/http/routers/plain/tls/certResolver': 'le' }));
+    const { view, snapshot } = buildRuntime({ revision: 1, providers: new Map([['etcd', { decoded, root: 'traefik' }]]), entryPoints: ['web'], defaultEntryPoints: ['web'], defaultRuleSyntax: 'v3', resolvers: new Set(['le']) });
+    const secure = view.routers.get('secure@etcd')!;
+    assert.equal(secure.status, 'warning');
+    assert.deepEqual(secure.errors.map((e) => `${e.code} ${e.key}`), ['SY_ROUTER_RESOLVER traefik/http/routers/secure/tls/certResolver']);
+    assert.equal(view.routers.get('plain@etcd')!.status, 'enabled');
+    assert.deepEqual(snapshot.entryPoints.web!.routers.map((r) => r.name).sort(), ['plain@etcd', 'secure@etcd']);
   });
 });
