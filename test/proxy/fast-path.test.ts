@@ -207,6 +207,40 @@ for (const fastPath of [true, false]) {
       }
     });
 
+    test('a body in pieces, a head the scanner declines, and a head in pieces are all answered on one connection', async () => {
+      const client = await RawHttpClient.open(node.web);
+      try {
+        client.send('POST /plain/upload HTTP/1.1\r\nHost: a.test\r\nContent-Length: 6\r\n\r\nab');
+        client.send('cd');
+        client.send('ef');
+        const upload = await client.response();
+        assert.equal(upload.body.toString(), `6 ${createHash('sha256').update('abcdef').digest('hex')}`);
+        // obs-text in a value: valid HTTP, left to llhttp (which then keeps the connection).
+        client.send(Buffer.from('GET /plain/2 HTTP/1.1\r\nHost: a.test\r\nX-Note: caf\u00e9\r\n\r\n', 'latin1'));
+        assert.equal((await client.response()).body.toString(), 'saw /plain/2');
+        client.send('GET /plain/3 HTTP/1.1\r\nHo');
+        client.send('st: a.test\r\n\r\n');
+        assert.equal((await client.response()).body.toString(), 'saw /plain/3');
+        client.send('GET /plain/4 HTTP/1.1\r\nHost: a.test\r\n\r\nGET /plain/5 HTTP/1.1\r\nHost: a.test\r\n\r\n');
+        assert.deepEqual([(await client.response()).body.toString(), (await client.response()).body.toString()], ['saw /plain/4', 'saw /plain/5']);
+        assert.equal(client.closed, false);
+      } finally {
+        client.close();
+      }
+    });
+
+    test('a head the scanner takes, then one it declines, in one read: both answered in order', async () => {
+      const client = await RawHttpClient.open(node.web);
+      try {
+        client.send(Buffer.from('GET /plain/1 HTTP/1.1\r\nHost: a.test\r\n\r\nGET /plain/2 HTTP/1.1\r\nHost: a.test\r\nX-Note: caf\u00e9\r\n\r\nGET /plain/3 HTTP/1.1\r\nHost: a.test\r\n\r\n', 'latin1'));
+        const bodies = [];
+        for (let i = 0; i < 3; i++) bodies.push((await client.response()).body.toString());
+        assert.deepEqual(bodies, ['saw /plain/1', 'saw /plain/2', 'saw /plain/3']);
+      } finally {
+        client.close();
+      }
+    });
+
     test('Connection: close from the client closes the connection after the answer', async () => {
       const client = await RawHttpClient.open(node.web);
       client.send('GET /plain/last HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n');
@@ -356,6 +390,9 @@ const SCRIPTED: Readonly<Record<string, readonly string[]>> = {
   '/length-and-chunked': ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
   '/space-before-colon': ['HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok'],
   '/nul-in-value': ['HTTP/1.1 200 OK\r\nX-A: a\u0000b\r\nContent-Length: 2\r\n\r\nok'],
+  '/hop-by-hop': ['HTTP/1.1 200 OK\r\nX-First: 1\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nX-Mid: 2\r\nTE: trailers\r\nDate: Sun, 22 Nov 2026 00:00:00 GMT\r\nContent-Length: 2\r\nProxy-Connection: keep-alive\r\n\r\nok'],
+  '/hop-by-hop-spaced': ['HTTP/1.1 200 OK\r\nX-First:1\r\nConnection: keep-alive\r\nX-Mid:   2  \r\nContent-Length: 2\r\nTrailer: X-T\r\n\r\nok'],
+  '/connection-listed': ['HTTP/1.1 200 OK\r\nConnection: X-Drop, keep-alive\r\nX-Drop: 1\r\nX-Keep: 2\r\nContent-Length: 2\r\n\r\nok'],
 };
 
 async function startScriptedUpstream(): Promise<{ server: Server; url: string }> {
@@ -413,6 +450,31 @@ for (const fastPath of [true, false]) {
         }
       });
     }
+
+    test('hop-by-hop headers and those Connection names are dropped from answers, the others relayed with their values', async () => {
+      const client = await RawHttpClient.open(node.web);
+      try {
+        const heads = [];
+        for (const path of ['/hop-by-hop', '/hop-by-hop-spaced', '/connection-listed']) {
+          client.send(`GET /plain${path} HTTP/1.1\r\nHost: a.test\r\n\r\n`);
+          const answer = await client.response();
+          assert.equal(answer.body.toString(), 'ok');
+          // node:http adds its own Connection and Keep-Alive: not the upstream's (timeout=5).
+          const { date, connection, 'keep-alive': keepAlive, ...rest } = answer.headers;
+          assert.ok(connection === undefined || connection === 'keep-alive', connection);
+          assert.ok(keepAlive === undefined || keepAlive !== 'timeout=5', keepAlive);
+          heads.push({ path, date: date !== undefined, ...rest });
+        }
+        assert.deepEqual(heads, [
+          { path: '/hop-by-hop', date: true, 'x-first': '1', 'x-mid': '2', 'content-length': '2' },
+          { path: '/hop-by-hop-spaced', date: true, 'x-first': '1', 'x-mid': '2', 'content-length': '2' },
+          { path: '/connection-listed', date: true, 'x-keep': '2', 'content-length': '2' },
+        ]);
+        assert.equal(client.closed, false);
+      } finally {
+        client.close();
+      }
+    });
 
     for (const path of ['/obs-fold', '/two-lengths', '/length-and-chunked', '/space-before-colon', '/nul-in-value']) {
       test(`${path}: an answer llhttp refuses is a 502, never relayed`, async () => {

@@ -7,17 +7,8 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { startTestNode, type TestNode } from '../support/test-node.ts';
 import { startUpstream, type TestUpstream } from '../support/upstream.ts';
+import { probes } from './smuggling-probes.ts';
 
-const probes: Array<[string, string]> = [
-  ['Content-Length with Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n'],
-  ['duplicate, differing Content-Length', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 30\r\n\r\nabc'],
-  ['bad chunk size', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n'],
-  ['obs-fold header continuation', 'GET / HTTP/1.1\r\nHost: a\r\nX-Folded: one\r\n two\r\n\r\n'],
-  ['oversized headers', `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`],
-  ['NUL byte in a header value', 'GET / HTTP/1.1\r\nHost: a\r\nX-Nul: a\u0000b\r\n\r\n'],
-  ['Transfer-Encoding that is not chunked last', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n'],
-  ['space before the header colon', 'GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n'],
-];
 
 for (const fastPath of [true, false]) {
   describe(fastPath ? 'fast path' : 'full path (SY_FAST_PATH=0)', () => {

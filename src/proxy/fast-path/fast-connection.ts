@@ -4,6 +4,11 @@
  * forwarded over raw kept-alive upstream sockets, the answer relayed with as few writes as the reads
  * allow (the socket is corked while one upstream read is parsed).
  *
+ * The usual request head is read by a strict scanner (request-scanner.ts) and its body counted
+ * here; the scanner declines anything else, however harmless, and from that byte on llhttp parses
+ * the connection, as before the scanner existed (llhttp keeps it: its state between messages is
+ * not visible from here).
+ *
  * Only the common case stays here: HTTP/1.0 or 1.1, no Upgrade, no Expect, a body framed by
  * Content-Length or none, a router without middlewares ending in a load balancer the fast path can
  * serve (no sticky cookie, no passive health check, plain-HTTP servers). At the head of any other
@@ -27,6 +32,7 @@ import { routingHost } from '../request-host.ts';
 import type { LoadBalancerService } from '../service-handlers.ts';
 import type { UpstreamServer } from '../upstream-server.ts';
 import { FastRequest } from './fast-request.ts';
+import { RequestScanner } from './request-scanner.ts';
 import { HTTPParser, METHODS, ON_BODY, ON_HEADERS, ON_HEADERS_COMPLETE, ON_MESSAGE_COMPLETE, STOP_AFTER_HEAD, type LlhttpParser } from './llhttp.ts';
 import type { FastUpstreams, UpstreamConnection, UpstreamError, UpstreamOwner } from './upstream-connections.ts';
 
@@ -81,6 +87,11 @@ export class FastConnection implements UpstreamOwner {
   /** Arrived over TLS (the socket is the TLSSocket after its handshake). */
   readonly #tls: boolean;
   readonly #parser: LlhttpParser;
+  readonly #scanner = new RequestScanner();
+  /** llhttp parses this connection from now on (the scanner declined a head). */
+  #viaParser = false;
+  /** Body bytes still due of a request the scanner took. */
+  #bodyLeft = 0;
   /** Header pairs and target text llhttp hands over early when a head is long. */
   #headerParts: string[] = [];
   #urlPart = '';
@@ -172,7 +183,10 @@ export class FastConnection implements UpstreamOwner {
     // Bytes between requests start the next one's read clock (no per-message callback needed).
     if (this.#current === undefined && this.#readStartedAt === 0) this.#readStartedAt = performance.now();
     this.#executing = true;
-    const result = this.#parser.execute(chunk);
+    const from = this.#viaParser ? 0 : this.#scanRequests(chunk);
+    let result: number | Error = 0;
+    const rest = from > 0 ? chunk.subarray(from) : chunk;
+    if (from !== -1 && from < chunk.length) result = this.#parser.execute(rest);
     this.#executing = false;
     const corked = this.#corkedUpstream;
     if (corked !== undefined) {
@@ -187,12 +201,51 @@ export class FastConnection implements UpstreamOwner {
       this.#stopped = false;
       const head = Buffer.from(this.#stoppedHead, 'latin1');
       this.#stoppedHead = '';
-      this.#pending = result < chunk.length ? Buffer.concat([head, chunk.subarray(result)]) : head;
+      this.#pending = result < rest.length ? Buffer.concat([head, rest.subarray(result)]) : head;
       this.socket.pause();
       if (this.#current === undefined) this.#resumePending();
       return;
     }
     if (this.#pending !== undefined && this.#current === undefined) this.#resumePending();
+  }
+
+  /**
+   * Serves the requests the scanner takes from `chunk`, with their bodies. Returns where llhttp
+   * must take over (chunk.length when nothing is left), or -1 when the rest waits in #pending (a
+   * request pipelined behind an open one, or one for node:http), unparsed.
+   */
+  #scanRequests(chunk: Buffer): number {
+    const scanner = this.#scanner;
+    let at = 0;
+    while (at < chunk.length && !this.#closing) {
+      if (this.#bodyLeft > 0) {
+        const take = Math.min(this.#bodyLeft, chunk.length - at);
+        this.#onBody(at === 0 && take === chunk.length ? chunk : chunk.subarray(at, at + take));
+        this.#bodyLeft -= take;
+        at += take;
+        if (this.#bodyLeft === 0) this.#onMessageComplete();
+        continue;
+      }
+      // A request pipelined in the same read starts its own read clock.
+      if (at > 0 && this.#readStartedAt === 0) this.#readStartedAt = performance.now();
+      const end = scanner.scan(chunk, at);
+      // Bytes after a request that closes the connection: llhttp says what they are.
+      if (end === -1 || (!scanner.keepAlive && end + scanner.bodyLength < chunk.length)) {
+        this.#viaParser = true;
+        return at;
+      }
+      if (this.#current !== undefined || this.#draining || !this.#begin(scanner.method, scanner.target, scanner.minor, scanner.headers, scanner.host, scanner.keepAlive, scanner.bodyLength)) {
+        // Parsed again once the open answer left, here or by node:http (which gets the bytes as they came).
+        if (this.#current === undefined || this.#draining) this.#handOff = true;
+        this.#pending = at === 0 ? chunk : chunk.subarray(at);
+        this.socket.pause();
+        return -1;
+      }
+      at = end;
+      this.#bodyLeft = scanner.bodyLength;
+      if (this.#bodyLeft === 0) this.#onMessageComplete();
+    }
+    return chunk.length;
   }
 
   /** Not HTTP/1.x as node:http would accept it: 400 and close, as the node:http server's clientError handler does. */
@@ -268,15 +321,21 @@ export class FastConnection implements UpstreamOwner {
           break;
       }
     }
+    if (!this.#begin(method, url, minor, headers, hostHeader, keepAlive, bodyLength)) return this.#stop(method, url, major, minor, headers, true);
+    return 0;
+  };
+
+  /** Routes and serves a request (llhttp's or the scanner's); false when node:http must serve it. */
+  #begin(method: string, url: string, minor: number, headers: string[], hostHeader: string | undefined, keepAlive: boolean, bodyLength: number): boolean {
     const q = url.indexOf('?');
     const path = routingPath(q === -1 ? url : url.slice(0, q));
     // A path Traefik refuses gets its 400 from the full path.
-    if (path === null) return this.#stop(method, url, major, minor, headers, true);
+    if (path === null) return false;
     let rawQuery = q === -1 ? '' : url.slice(q + 1);
     if (rawQuery.includes(';')) rawQuery = rawQuery.replaceAll(';', '&');
     const ctx = new FastRequest(this.#host.name, this.#settings, this.#tls, routingHost(hostHeader), path, method, rawQuery, headers, this.#clientIp, minor === 0 ? '1.0' : '1.1', q === -1 ? '' : `?${rawQuery}`);
     const target = this.#plane.route(ctx);
-    if (target === null) return this.#stop(method, url, major, minor, headers, true);
+    if (target === null) return false;
     this.#current = ctx;
     this.#requestDone = false;
     this.#responseDone = false;
@@ -288,13 +347,13 @@ export class FastConnection implements UpstreamOwner {
     this.#plane.requestStarted(ctx);
     if (target === undefined) {
       this.#answerLocally(404, STATUS_TEXT[404]!);
-      return 0;
+      return true;
     }
     const service = target.service as LoadBalancerService;
     const server = service.pick();
     if (server === undefined) {
       this.#answerLocally(503, 'no available server');
-      return 0;
+      return true;
     }
     ctx.serverUrl = server.url;
     const forwarded = upstreamHeaders(headers, {
@@ -307,8 +366,8 @@ export class FastConnection implements UpstreamOwner {
     let head = `${method} ${server.pathPrefix}${path}${ctx.search} HTTP/1.1\r\n`;
     for (let i = 0; i < forwarded.length; i += 2) head += `${forwarded[i]}: ${forwarded[i + 1]}\r\n`;
     this.#send(server, `${head}\r\n`, false);
-    return 0;
-  };
+    return true;
+  }
 
   /** Stops the parser after this head; the request is parsed again later, here or by node:http. */
   #stop(method: string, url: string, major: number, minor: number, headers: readonly string[], handOff: boolean): number {
@@ -364,12 +423,8 @@ export class FastConnection implements UpstreamOwner {
   };
 
   onUpstreamHead(status: number, message: string, headers: string[]): void {
-    const ctx = this.#current!;
-    ctx.originStatus = status;
-    ctx.statusCode = status;
-    ctx.headersSent = true;
     const listed = connectionListed(headers);
-    let head = `HTTP/1.1 ${status} ${message || STATUS_CODES[status] || 'unknown'}\r\n`;
+    let lines = '';
     let length = false;
     let date = false;
     for (let i = 0; i < headers.length; i += 2) {
@@ -378,8 +433,22 @@ export class FastConnection implements UpstreamOwner {
       if (isHopByHop(lower) || listed?.has(lower) === true) continue;
       if (lower === 'content-length') length = true;
       else if (lower === 'date') date = true;
-      head += `${name}: ${headers[i + 1]}\r\n`;
+      lines += `${name}: ${headers[i + 1]}\r\n`;
     }
+    this.#holdHead(status, message, lines, length, date);
+  }
+
+  onUpstreamHeadLines(status: number, message: string, lines: string, hasDate: boolean): void {
+    this.#holdHead(status, message, lines, true, hasDate);
+  }
+
+  /** The answer's head for the client, from the upstream's header lines to relay; held until the body's first bytes. */
+  #holdHead(status: number, message: string, lines: string, length: boolean, date: boolean): void {
+    const ctx = this.#current!;
+    ctx.originStatus = status;
+    ctx.statusCode = status;
+    ctx.headersSent = true;
+    let head = `HTTP/1.1 ${status} ${message || STATUS_CODES[status] || 'unknown'}\r\n${lines}`;
     if (!date) head += `Date: ${httpDate()}\r\n`;
     const bodyless = this.#headRequest || status === 204 || status === 304;
     this.#chunked = false;

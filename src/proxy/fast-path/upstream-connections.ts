@@ -22,8 +22,13 @@ import { HTTPParser, NO_BODY, ON_BODY, ON_HEADERS, ON_HEADERS_COMPLETE, ON_MESSA
 
 /** What an upstream connection reports to the exchange that holds it. */
 export interface UpstreamOwner {
-  /** Final (non-1xx) answer head; `keepAlive` says whether the upstream keeps the connection. */
+  /** Final (non-1xx) answer head. */
   onUpstreamHead(status: number, message: string, headers: string[]): void;
+  /**
+   * The same for a scanned answer whose header lines can be relayed as received: `lines` is
+   * `name: value\r\n`…, hop-by-hop lines taken out, a Content-Length among them.
+   */
+  onUpstreamHeadLines(status: number, message: string, lines: string, hasDate: boolean): void;
   onUpstreamBody(chunk: Buffer): void;
   onUpstreamEnd(): void;
   /** The exchange failed; `beforeAnswer` when no byte of an answer had come. */
@@ -50,6 +55,25 @@ const TOKEN = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
 const SPACE = 0x20;
 const TAB = 0x09;
+/** Header lines a scanned head may have; more go to llhttp. */
+const MAX_LINES = 100;
+/** Per header line of the head being scanned: start, colon, value start, value end, kind. Reused: a scan runs to its end synchronously. */
+const LINES = new Int32Array(MAX_LINES * 5);
+const OTHER = 0;
+const HOP_BY_HOP = 1;
+const CONNECTION = 2;
+const CONTENT_LENGTH = 3;
+const DATE = 4;
+const TRANSFER_ENCODING = 5;
+/** Hop-by-hop names (hop-by-hop.ts) by length, lowercase, but Connection and Transfer-Encoding which have kinds of their own. */
+const HOP_NAMES: ReadonlyMap<number, readonly string[]> = new Map([
+  [2, ['te']],
+  [7, ['trailer', 'upgrade']],
+  [10, ['keep-alive']],
+  [16, ['proxy-connection']],
+  [18, ['proxy-authenticate']],
+  [19, ['proxy-authorization']],
+]);
 
 export class FastUpstreams {
   readonly #pools = new Map<string, UpstreamConnection[]>();
@@ -246,17 +270,20 @@ export class UpstreamConnection {
     if (this.#head) return false;
     const end = chunk.indexOf(HEAD_END);
     // "HTTP/1.1 200 " at least; HTTP/1.0 and anything shorter go to llhttp.
-    if (end < 13 || chunk[0] !== 0x48 || chunk.toString('latin1', 0, 9) !== 'HTTP/1.1 ') return false;
+    if (end < 13 || chunk[0] !== 0x48 || !startsWithVersion(chunk)) return false;
     const status = (chunk[9]! - 0x30) * 100 + (chunk[10]! - 0x30) * 10 + (chunk[11]! - 0x30);
     if (!isDigit(chunk[9]!) || !isDigit(chunk[10]!) || !isDigit(chunk[11]!) || status < 200 || status === 204 || status === 304) return false;
     let lineEnd = chunk.indexOf(0x0d, 12);
     if (chunk[12] !== SPACE && lineEnd !== 12) return false;
     if (chunk[lineEnd + 1] !== 0x0a) return false;
     for (let i = 13; i < lineEnd; i++) if (!isValueByte(chunk[i]!)) return false;
-    const message = lineEnd > 13 ? chunk.toString('latin1', 13, lineEnd) : '';
-    const headers: string[] = [];
+    const message = lineEnd === 15 && chunk[13] === 0x4f && chunk[14] === 0x4b ? 'OK' : lineEnd > 13 ? chunk.toString('latin1', 13, lineEnd) : '';
+    let count = 0;
     let length = -1;
     let keepAlive = true;
+    let hasDate = false;
+    // Every line is `name: value` exactly and no Connection header names other headers: relayed as received.
+    let asReceived = true;
     for (let start = lineEnd + 2; start < end + 2; start = lineEnd + 2) {
       lineEnd = chunk.indexOf(0x0d, start);
       if (chunk[lineEnd + 1] !== 0x0a) return false;
@@ -265,36 +292,66 @@ export class UpstreamConnection {
         if (TOKEN[chunk[colon]!] !== 1) return false;
         colon++;
       }
-      if (colon === start || colon === lineEnd) return false;
+      if (colon === start || colon === lineEnd || count === MAX_LINES) return false;
       let from = colon + 1;
       let to = lineEnd;
       while (from < to && (chunk[from] === SPACE || chunk[from] === TAB)) from++;
       while (to > from && (chunk[to - 1] === SPACE || chunk[to - 1] === TAB)) to--;
       for (let i = from; i < to; i++) if (!isValueByte(chunk[i]!)) return false;
-      const name = chunk.toString('latin1', start, colon);
-      const value = chunk.toString('latin1', from, to);
-      switch (name.length) {
-        case 10:
-          if (name.toLowerCase() === 'connection' && /(^|,)[ \t]*close[ \t]*(,|$)/i.test(value)) keepAlive = false;
-          break;
-        case 14:
-          if (name.toLowerCase() === 'content-length') {
-            if (length !== -1 || !/^\d{1,15}$/.test(value)) return false;
-            length = Number(value);
+      if (from !== colon + 2 || chunk[colon + 1] !== SPACE || to !== lineEnd) asReceived = false;
+      const kind = headerKind(chunk, start, colon);
+      switch (kind) {
+        case CONNECTION:
+          if (equalsLower(chunk, from, to, 'close')) keepAlive = false;
+          else if (!equalsLower(chunk, from, to, 'keep-alive')) {
+            asReceived = false;
+            if (/(^|,)[ \t]*close[ \t]*(,|$)/i.test(chunk.toString('latin1', from, to))) keepAlive = false;
           }
           break;
-        case 17:
-          if (name.toLowerCase() === 'transfer-encoding') return false;
+        case CONTENT_LENGTH:
+          if (length !== -1 || to === from || to - from > 15) return false;
+          length = 0;
+          for (let i = from; i < to; i++) {
+            if (!isDigit(chunk[i]!)) return false;
+            length = length * 10 + chunk[i]! - 0x30;
+          }
           break;
+        case DATE:
+          hasDate = true;
+          break;
+        case TRANSFER_ENCODING:
+          return false;
       }
-      headers.push(name, value);
+      const k = count++ * 5;
+      LINES[k] = start;
+      LINES[k + 1] = colon;
+      LINES[k + 2] = from;
+      LINES[k + 3] = to;
+      LINES[k + 4] = kind;
     }
     if (length === -1) return false;
     this.#answered = true;
     this.#keepAlive = keepAlive;
     if (this.#pools.timeouts.responseHeaderTimeoutMs > 0) this.socket.setTimeout(0);
     this.#remaining = length;
-    owner.onUpstreamHead(status, message, headers);
+    if (asReceived) {
+      // The kept lines as runs of the received bytes: usually two strings, not two per header.
+      let lines = '';
+      let run = -1;
+      for (let k = 0; k < count * 5; k += 5) {
+        const kind = LINES[k + 4];
+        if (kind === HOP_BY_HOP || kind === CONNECTION) {
+          if (run !== -1) lines += chunk.toString('latin1', run, LINES[k]);
+          run = -1;
+        } else if (run === -1) run = LINES[k]!;
+      }
+      if (run !== -1) lines += chunk.toString('latin1', run, end + 2);
+      owner.onUpstreamHeadLines(status, message, lines, hasDate);
+    } else {
+      const headers: string[] = [];
+      for (let k = 0; k < count * 5; k += 5) headers.push(chunk.toString('latin1', LINES[k], LINES[k + 1]), chunk.toString('latin1', LINES[k + 2], LINES[k + 3]));
+      owner.onUpstreamHead(status, message, headers);
+    }
     if (this.#owner === owner) this.#bodyBytes(owner, chunk, end + 4);
     return true;
   }
@@ -381,6 +438,37 @@ export class UpstreamConnection {
     this.destroy();
     owner?.onUpstreamError(error, beforeAnswer);
   }
+}
+
+const VERSION = Buffer.from('HTTP/1.1 ');
+function startsWithVersion(chunk: Buffer): boolean {
+  for (let i = 0; i < 9; i++) if (chunk[i] !== VERSION[i]) return false;
+  return true;
+}
+
+/** The bytes from..to are `lower`, letters in any case (only for token or value bytes: `| 0x20` folds nothing else onto a letter or `-`). */
+function equalsLower(chunk: Buffer, from: number, to: number, lower: string): boolean {
+  if (to - from !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) if ((chunk[from + i]! | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
+}
+
+/** What a header name means to the relay, read from the bytes (no string made). */
+function headerKind(chunk: Buffer, from: number, to: number): number {
+  switch (to - from) {
+    case 4:
+      return equalsLower(chunk, from, to, 'date') ? DATE : OTHER;
+    case 10:
+      if (equalsLower(chunk, from, to, 'connection')) return CONNECTION;
+      break;
+    case 14:
+      return equalsLower(chunk, from, to, 'content-length') ? CONTENT_LENGTH : OTHER;
+    case 17:
+      return equalsLower(chunk, from, to, 'transfer-encoding') ? TRANSFER_ENCODING : OTHER;
+  }
+  const names = HOP_NAMES.get(to - from);
+  if (names !== undefined) for (const name of names) if (equalsLower(chunk, from, to, name)) return HOP_BY_HOP;
+  return OTHER;
 }
 
 function isDigit(byte: number): boolean {
