@@ -25,7 +25,6 @@ import { STATUS_CODES } from 'node:http';
 import { routingPath } from '../../rules/routing-path.ts';
 import type { RouteTarget } from '../data-plane.ts';
 import { STATUS_TEXT, statusForUpstreamError } from '../error-responses.ts';
-import { upstreamHeaders } from '../forwarded-headers.ts';
 import { connectionListed, isHopByHop } from '../hop-by-hop.ts';
 import type { EntryPointSettings, RequestContext } from '../request-context.ts';
 import { routingHost } from '../request-host.ts';
@@ -33,6 +32,7 @@ import type { LoadBalancerService } from '../service-handlers.ts';
 import type { UpstreamServer } from '../upstream-server.ts';
 import { FastRequest } from './fast-request.ts';
 import { RequestScanner } from './request-scanner.ts';
+import { UpstreamHeadLines } from './upstream-head.ts';
 import { HTTPParser, METHODS, ON_BODY, ON_HEADERS, ON_HEADERS_COMPLETE, ON_MESSAGE_COMPLETE, STOP_AFTER_HEAD, type LlhttpParser } from './llhttp.ts';
 import type { FastUpstreams, UpstreamConnection, UpstreamError, UpstreamOwner } from './upstream-connections.ts';
 
@@ -88,6 +88,8 @@ export class FastConnection implements UpstreamOwner {
   readonly #tls: boolean;
   readonly #parser: LlhttpParser;
   readonly #scanner = new RequestScanner();
+  /** Made by the first request sent upstream. */
+  #upstreamLines: UpstreamHeadLines | undefined;
   /** llhttp parses this connection from now on (the scanner declined a head). */
   #viaParser = false;
   /** Body bytes still due of a request the scanner took. */
@@ -356,16 +358,9 @@ export class FastConnection implements UpstreamOwner {
       return true;
     }
     ctx.serverUrl = server.url;
-    const forwarded = upstreamHeaders(headers, {
-      clientIp: this.#clientIp,
-      proto: this.#tls ? 'https' : 'http',
-      localPort: this.#settings.localPort,
-      hostOverride: service.passHostHeader ? undefined : server.host,
-      keepUpgrade: false,
-    }, this.#settings.trust);
-    let head = `${method} ${server.pathPrefix}${path}${ctx.search} HTTP/1.1\r\n`;
-    for (let i = 0; i < forwarded.length; i += 2) head += `${forwarded[i]}: ${forwarded[i + 1]}\r\n`;
-    this.#send(server, `${head}\r\n`, false);
+    this.#upstreamLines ??= new UpstreamHeadLines({ clientIp: this.#clientIp, proto: this.#tls ? 'https' : 'http', localPort: this.#settings.localPort, keepUpgrade: false }, this.#settings.trust);
+    const lines = this.#upstreamLines.build(headers, service.passHostHeader ? undefined : server.host);
+    this.#send(server, `${method} ${server.pathPrefix}${path}${ctx.search} HTTP/1.1\r\n${lines}`, false);
     return true;
   }
 
