@@ -83,10 +83,10 @@ print(`median workers=1: ${median(one.rps).toFixed(0)} req/s, ${median(one.perCp
 print(`median workers=2: ${median(two.rps).toFixed(0)} req/s, ${median(two.perCpu)} req/cpu-s`);
 print(`2 workers ÷ 1 worker: ${(median(two.rps) / Math.max(1, median(one.rps))).toFixed(2)}× req/s`);
 mkdirSync(`${ROOT}bench/results`, { recursive: true });
-// The run before this one stays below it, for comparison (only one: the file does not grow).
+// The runs before this one stay below it, newest first, so each change's figures can be compared.
 const resultFile = `${ROOT}bench/results/throughput.txt`;
 const PREVIOUS = '\n== previous run ==\n';
-const before = existsSync(resultFile) ? readFileSync(resultFile, 'utf8').split(PREVIOUS)[0]! : '';
+const before = existsSync(resultFile) ? readFileSync(resultFile, 'utf8') : '';
 writeFileSync(resultFile, `${lines.join('\n')}\n${before === '' ? '' : `${PREVIOUS}${before}`}`);
 
 function cpuTicks(pid: number): number {
