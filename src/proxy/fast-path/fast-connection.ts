@@ -33,7 +33,7 @@ import type { UpstreamServer } from '../upstream-server.ts';
 import { FastRequest } from './fast-request.ts';
 import { RequestScanner } from './request-scanner.ts';
 import { UpstreamHeadLines } from './upstream-head.ts';
-import { HTTPParser, METHODS, ON_BODY, ON_HEADERS, ON_HEADERS_COMPLETE, ON_MESSAGE_COMPLETE, STOP_AFTER_HEAD, type LlhttpParser } from './llhttp.ts';
+import { freeParser, HTTPParser, METHODS, ON_BODY, ON_HEADERS, ON_HEADERS_COMPLETE, ON_MESSAGE_COMPLETE, STOP_AFTER_HEAD, type LlhttpParser } from './llhttp.ts';
 import type { FastUpstreams, UpstreamConnection, UpstreamError, UpstreamOwner } from './upstream-connections.ts';
 
 /** What the fast path needs of a data plane (DataPlane.fastPath, or the worker's metrics wrapper around it). */
@@ -275,6 +275,7 @@ export class FastConnection implements UpstreamOwner {
 
   #leave(): void {
     this.#gone = true;
+    this.#freeParser();
     this.socket.off('data', this.#onData);
     this.socket.off('end', this.#onEnd);
     this.socket.off('error', this.#onError);
@@ -591,8 +592,18 @@ export class FastConnection implements UpstreamOwner {
     // 'close' follows and does the cleaning.
   };
 
+  #parserFreed = false;
+
+  /** Once the connection is closed or handed to node:http, its parser is never used again. */
+  #freeParser(): void {
+    if (this.#parserFreed) return;
+    this.#parserFreed = true;
+    freeParser(this.#parser);
+  }
+
   readonly #onClose = (): void => {
     this.#gone = true;
+    this.#freeParser();
     this.#closing = true;
     this.#host.left(this);
     this.#upstream?.destroy();

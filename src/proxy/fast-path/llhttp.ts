@@ -25,6 +25,15 @@ interface HttpCommon {
 const common = createRequire(import.meta.url)('_http_common') as HttpCommon;
 
 export const HTTPParser = common.HTTPParser;
+/**
+ * Frees a parser's native object. It is not garbage-collected (node:http frees its own the same
+ * way, in freeParser), and it holds its callbacks, so an unfreed parser keeps its whole connection
+ * alive. Deferred: this may run inside one of the parser's own callbacks.
+ */
+export function freeParser(parser: LlhttpParser): void {
+  setImmediate(() => parser.close());
+}
+
 /** Method names by the index llhttp reports. */
 export const METHODS = common.methods;
 export const ON_HEADERS = HTTPParser.kOnHeaders!;

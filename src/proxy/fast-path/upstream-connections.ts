@@ -18,7 +18,7 @@
 import { connect, type Socket } from 'node:net';
 import type { UpstreamTimeouts } from '../upstream-pools.ts';
 import type { UpstreamServer } from '../upstream-server.ts';
-import { HTTPParser, NO_BODY, ON_BODY, ON_HEADERS, ON_HEADERS_COMPLETE, ON_MESSAGE_COMPLETE, type LlhttpParser } from './llhttp.ts';
+import { freeParser, HTTPParser, NO_BODY, ON_BODY, ON_HEADERS, ON_HEADERS_COMPLETE, ON_MESSAGE_COMPLETE, type LlhttpParser } from './llhttp.ts';
 
 /** What an upstream connection reports to the exchange that holds it. */
 export interface UpstreamOwner {
@@ -227,9 +227,17 @@ export class UpstreamConnection {
     this.#owner = undefined;
     if (!this.#closed) {
       this.#closed = true;
-      // The parser is left to the garbage collector: this may run inside one of its callbacks.
       this.socket.destroy();
     }
+    this.#freeParser();
+  }
+
+  #parserFreed = false;
+
+  #freeParser(): void {
+    if (this.#parserFreed) return;
+    this.#parserFreed = true;
+    freeParser(this.#parser);
   }
 
   readonly #onConnect = (): void => {
@@ -420,6 +428,7 @@ export class UpstreamConnection {
   readonly #onClose = (): void => {
     if (this.#owner !== undefined) this.#fail(new UpstreamError('UND_ERR_SOCKET', 'upstream closed the connection'));
     this.#closed = true;
+    this.#freeParser();
   };
 
   readonly #onTimeout = (): void => {
