@@ -12,9 +12,9 @@
 import { compileRouteTable, type EditableRouteTable } from '../rules/route-table.ts';
 import type { RuleCache } from '../rules/rule-cache.ts';
 import type { SnapshotDelta } from '../runtime/snapshot-delta.ts';
-import type { MiddlewareSpec, RouterSpec, ServiceSpec, Snapshot } from '../runtime/snapshot.ts';
+import { childServices, type MiddlewareSpec, type RouterSpec, type ServiceSpec, type Snapshot } from '../runtime/snapshot.ts';
 import type { ChainBuilder } from '../middlewares/chain-builder.ts';
-import { childServices, LoadBalancerService, rebuildServiceHandlers, type ServiceBuildContext, type ServiceHandler } from './service-handlers.ts';
+import { LoadBalancerService, rebuildServiceHandlers, type ServiceBuildContext, type ServiceHandler } from './service-handlers.ts';
 
 export interface RouteTarget {
   readonly routerName: string;

@@ -79,19 +79,6 @@ export function rebuildServiceHandlers(handlers: Map<string, ServiceHandler>, sp
   for (const name of names) if (specs.has(name)) get(name);
 }
 
-/** The services `spec` hands requests to (none for a load balancer). */
-export function childServices(spec: ServiceSpec): readonly string[] {
-  switch (spec.kind) {
-    case 'loadBalancer':
-      return [];
-    case 'weighted':
-      return spec.services.map((s) => s.name);
-    case 'failover':
-      return [spec.service, spec.fallback];
-    case 'mirroring':
-      return [spec.service, ...spec.mirrors.map((m) => m.name)];
-  }
-}
 
 export class LoadBalancerService implements ServiceHandler {
   readonly name: string;

@@ -18,9 +18,9 @@ import { RuleError, type ProblemData } from '../errors.ts';
 import { middlewareTypes } from '../middlewares/registry.ts';
 import { checkMiddleware, middlewareReferences } from '../middlewares/check-middleware.ts';
 import { createHash } from 'node:crypto';
-import { noteDelta } from './snapshot-delta.ts';
+import { isEmpty, noteDelta, patchRecord } from './snapshot-delta.ts';
 import { checkCertificatePair } from '../tls/certificate-pem.ts';
-import { EMPTY_SNAPSHOT, EMPTY_TLS, type StickyCookieSpec, type CertificateSpec, type HealthCheckSpec, type MiddlewareSpec, type RouterSpec, type ServiceSpec, type Snapshot, type TlsOptionsSpec, type TlsSpec } from './snapshot.ts';
+import { childServiceFields, childServices, EMPTY_SNAPSHOT, EMPTY_TLS, type StickyCookieSpec, type CertificateSpec, type HealthCheckSpec, type MiddlewareSpec, type RouterSpec, type ServiceSpec, type Snapshot, type TlsOptionsSpec, type TlsSpec } from './snapshot.ts';
 import type { TlsRouter } from '../acme/wanted-certificates.ts';
 
 export type Status = 'enabled' | 'disabled' | 'warning';
@@ -440,8 +440,8 @@ export class RuntimeBuilder {
     built.snapshot = {
       revision: input.revision,
       entryPoints,
-      services: services.remove.length === 0 && added.size === 0 ? previous.services : patchNamed(previous.services, services),
-      middlewares: middlewares.remove.length === 0 && isEmpty(middlewares.upsert) ? previous.middlewares : patchNamed(previous.middlewares, middlewares),
+      services: services.remove.length === 0 && added.size === 0 ? previous.services : patchRecord(previous.services, services),
+      middlewares: middlewares.remove.length === 0 && isEmpty(middlewares.upsert) ? previous.middlewares : patchRecord(previous.middlewares, middlewares),
       tls,
     };
     noteDelta(previous, built.snapshot, {
@@ -730,20 +730,6 @@ function healthCheckSpec(hc: NonNullable<NonNullable<Service['loadBalancer']>['h
   };
 }
 
-/** Each child service with the field (below the service's key) that names it. */
-function childServiceFields(spec: ServiceSpec): Array<readonly [string, string]> {
-  switch (spec.kind) {
-    case 'loadBalancer':
-      return [];
-    case 'weighted':
-      return spec.services.map((s, i) => [s.name, `weighted/services/${i}/name`] as const);
-    case 'failover':
-      return [[spec.service, 'failover/service'], [spec.fallback, 'failover/fallback']];
-    case 'mirroring':
-      return [[spec.service, 'mirroring/service'], ...spec.mirrors.map((m, i) => [m.name, `mirroring/mirrors/${i}/name`] as const)];
-  }
-}
-
 /** Whether `target` is reachable from `from` through child services (a service containing itself). */
 function reachesService(from: string, target: string, specs: ReadonlyMap<string, ServiceSpec>): boolean {
   const seen = new Set<string>();
@@ -757,18 +743,6 @@ function reachesService(from: string, target: string, specs: ReadonlyMap<string,
   return walk(from);
 }
 
-function childServices(spec: ServiceSpec): string[] {
-  switch (spec.kind) {
-    case 'loadBalancer':
-      return [];
-    case 'weighted':
-      return spec.services.map((s) => s.name);
-    case 'failover':
-      return [spec.service, spec.fallback];
-    case 'mirroring':
-      return [spec.service, ...spec.mirrors.map((m) => m.name)];
-  }
-}
 
 function qualifyChildren(spec: ServiceSpec, provider: string): ServiceSpec {
   switch (spec.kind) {
@@ -796,14 +770,4 @@ function middlewareSpec(middleware: Middleware): MiddlewareSpec {
   return { type, options: (options ?? {}) as Record<string, unknown> };
 }
 
-function patchNamed<T>(base: Readonly<Record<string, T>>, changes: { readonly upsert: Readonly<Record<string, T>>; readonly remove: readonly string[] }): Record<string, T> {
-  const out: Record<string, T> = { ...base };
-  for (const name of changes.remove) delete out[name];
-  Object.assign(out, changes.upsert);
-  return out;
-}
 
-function isEmpty(record: Readonly<Record<string, unknown>>): boolean {
-  for (const _ in record) return false;
-  return true;
-}

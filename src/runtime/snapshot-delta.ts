@@ -125,14 +125,14 @@ function diffRecords<T>(before: Readonly<Record<string, T>>, after: Readonly<Rec
   return { upsert, remove };
 }
 
-function patchRecord<T>(base: Readonly<Record<string, T>>, changes: NamedChanges<T>): Record<string, T> {
+export function patchRecord<T>(base: Readonly<Record<string, T>>, changes: NamedChanges<T>): Record<string, T> {
   const out: Record<string, T> = { ...base };
   for (const name of changes.remove) delete out[name];
   Object.assign(out, changes.upsert);
   return out;
 }
 
-function isEmpty(record: Readonly<Record<string, unknown>>): boolean {
+export function isEmpty(record: Readonly<Record<string, unknown>>): boolean {
   for (const _ in record) return false;
   return true;
 }

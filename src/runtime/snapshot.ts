@@ -140,3 +140,22 @@ export interface MiddlewareSpec {
 }
 
 export const EMPTY_SNAPSHOT: Snapshot = Object.freeze({ revision: 0, entryPoints: {}, services: {}, middlewares: {}, tls: EMPTY_TLS });
+
+/** Each child service with the field (below the service's key) that names it. */
+export function childServiceFields(spec: ServiceSpec): Array<readonly [string, string]> {
+  switch (spec.kind) {
+    case 'loadBalancer':
+      return [];
+    case 'weighted':
+      return spec.services.map((s, i) => [s.name, `weighted/services/${i}/name`] as const);
+    case 'failover':
+      return [[spec.service, 'failover/service'], [spec.fallback, 'failover/fallback']];
+    case 'mirroring':
+      return [[spec.service, 'mirroring/service'], ...spec.mirrors.map((m, i) => [m.name, `mirroring/mirrors/${i}/name`] as const)];
+  }
+}
+
+/** The services `spec` hands requests to (none for a load balancer). */
+export function childServices(spec: ServiceSpec): string[] {
+  return childServiceFields(spec).map(([name]) => name);
+}
