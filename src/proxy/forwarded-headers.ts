@@ -10,7 +10,8 @@ import type { IpMatcher } from './ip-matcher.ts';
 
 const SERVER_NAME = hostname();
 
-const FORWARDED: ReadonlySet<string> = new Set([
+/** The forwarded headers this proxy sets (and drops from untrusted clients). */
+export const FORWARDED: ReadonlySet<string> = new Set([
   'x-forwarded-for',
   'x-forwarded-proto',
   'x-forwarded-host',

@@ -3,7 +3,7 @@
  * describe one connection and are never forwarded, nor is any header the Connection header names.
  */
 
-const HOP_BY_HOP: ReadonlySet<string> = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'proxy-connection',
   'keep-alive',

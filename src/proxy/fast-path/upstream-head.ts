@@ -6,7 +6,8 @@
  * the lines it adds for the Host value alone (Host, X-Forwarded-*, X-Real-Ip). Those are asked of it
  * once per connection and Host value, and kept.
  */
-import { upstreamHeaders, type ForwardedTrust, type ForwardingFacts } from '../forwarded-headers.ts';
+import { FORWARDED, upstreamHeaders, type ForwardedTrust, type ForwardingFacts } from '../forwarded-headers.ts';
+import { HOP_BY_HOP } from '../hop-by-hop.ts';
 
 export class UpstreamHeadLines {
   readonly #facts: Omit<ForwardingFacts, 'hostOverride'>;
@@ -50,25 +51,7 @@ export class UpstreamHeadLines {
 }
 
 /** Header names (lowercase) upstreamHeaders does more with than pass on: hop-by-hop.ts's list, Expect, its forwarded set. */
-const SPECIAL: ReadonlySet<string> = new Set([
-  'connection',
-  'proxy-connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'expect',
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'x-forwarded-host',
-  'x-forwarded-port',
-  'x-forwarded-server',
-  'x-forwarded-prefix',
-  'x-real-ip',
-]);
+const SPECIAL: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'expect', ...FORWARDED]);
 /** Their lengths: a name of another length is not looked up (no lowercase copy made). */
 const SPECIAL_LENGTHS = new Uint8Array(32);
 for (const name of SPECIAL) SPECIAL_LENGTHS[name.length] = 1;
