@@ -1,7 +1,8 @@
 /** @module TLS section schemas: certificates, options and stores (`<root>/tls/…`). */
 
 import { z } from 'zod';
-import { inlinePairProblem, TLS_CERTIFICATE_CODE } from '../tls/certificate-pem.ts';
+import { inlinePairProblem, isInlinePem, TLS_CERTIFICATE_CODE } from '../tls/certificate-pem.ts';
+import { caPemProblem, CLIENT_AUTH_CODE, CLIENT_AUTH_TYPES, clientAuthTypeProblem } from '../tls/client-auth.ts';
 
 /** Inline PEM is checked here, at decode time, so the key at fault is named before anything serves. */
 function pemPairChecked<S extends z.ZodType<{ certFile: string; keyFile: string }>>(schema: S) {
@@ -33,20 +34,18 @@ export const tlsOptionsSchema = z.object({
   disableSessionTickets: z.boolean().optional(),
   /** Deprecated in Go (golang/go#45430) and ignored, but still a key Traefik decodes. */
   preferServerCipherSuites: z.boolean().optional(),
-  clientAuth: z
-    .object({
-      caFiles: z.array(z.string()).optional(),
-      clientAuthType: z
-        .enum([
-          'NoClientCert',
-          'RequestClientCert',
-          'RequireAnyClientCert',
-          'VerifyClientCertIfGiven',
-          'RequireAndVerifyClientCert',
-        ])
-        .optional(),
-    })
-    .optional(),
+  clientAuth: z.object({ caFiles: z.array(z.string()).optional(), clientAuthType: z.enum(CLIENT_AUTH_TYPES).optional() }).optional(),
+}).superRefine((value, context) => {
+  // Checked at decode time like certificates, so the options key at fault is named before anything
+  // serves; CA files given as paths are read (and checked) when the runtime is built.
+  const clientAuth = value.clientAuth;
+  if (clientAuth === undefined) return;
+  const typeProblem = clientAuthTypeProblem(clientAuth);
+  if (typeProblem !== undefined) context.addIssue({ code: 'custom', message: typeProblem, path: ['clientAuth', 'clientAuthType'], params: { code: CLIENT_AUTH_CODE }, input: value });
+  for (const [i, caFile] of (clientAuth.caFiles ?? []).entries()) {
+    const problem = isInlinePem(caFile) ? caPemProblem(caFile) : undefined;
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, path: ['clientAuth', 'caFiles', i], params: { code: CLIENT_AUTH_CODE }, input: value });
+  }
 });
 
 /** A certificate's domains: the main name and its subject alternative names. */

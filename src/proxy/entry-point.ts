@@ -19,6 +19,7 @@ import { SwitchyardError } from '../errors.ts';
 import type { TlsState } from '../tls/tls-state.ts';
 import { sniffProtocol } from './protocol-sniffer.ts';
 import { readClientHello } from '../tls/client-hello.ts';
+import { clientAuthRefusal } from '../tls/client-auth.ts';
 import { FastConnection, type FastConnectionHost, type FastPathPlane } from './fast-path/fast-connection.ts';
 
 /** What serves the requests: a DataPlane, or a wrapper around one (metrics in the worker threads). */
@@ -215,11 +216,15 @@ export class EntryPoint {
         return;
       }
     }
+    // Judged after the handshake by the policy the socket was made with (client-auth.ts).
+    const clientAuth = tls.clientAuth;
     const secure = new TLSSocket(stream, {
       isServer: true,
       secureContext: tls.defaultContext,
       SNICallback: tls.sniCallback,
       ALPNCallback: ({ protocols }) => protocols.find((p) => tls.alpnProtocols.includes(p)),
+      requestCert: clientAuth.requestCert,
+      rejectUnauthorized: clientAuth.rejectUnauthorized,
     });
     Object.defineProperties(secure, {
       remoteAddress: { value: raw.remoteAddress },
@@ -231,6 +236,11 @@ export class EntryPoint {
     secure.on('error', () => secure.destroy());
     secure.once('secure', () => {
       clearTimeout(timer);
+      // A client certificate the options refuse closes the connection before any HTTP is read.
+      if (clientAuthRefusal(secure, clientAuth) !== undefined) {
+        secure.destroy();
+        return;
+      }
       if (this.#fast === undefined) {
         this.#server.emit('connection', secure);
         return;

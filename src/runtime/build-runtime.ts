@@ -20,6 +20,8 @@ import { checkMiddleware, middlewareReferences } from '../middlewares/check-midd
 import { createHash } from 'node:crypto';
 import { isEmpty, noteDelta, patchRecord } from './snapshot-delta.ts';
 import { checkCertificatePair } from '../tls/certificate-pem.ts';
+import { caPemProblem, CLIENT_AUTH_CODE, effectiveClientAuthType, type ClientAuthSpec } from '../tls/client-auth.ts';
+import type { TlsOptions } from '../config/tls-schemas.ts';
 import { childServiceFields, childServices, EMPTY_SNAPSHOT, EMPTY_TLS, type StickyCookieSpec, type CertificateSpec, type HealthCheckSpec, type MiddlewareSpec, type RouterSpec, type ServiceSpec, type Snapshot, type TlsOptionsSpec, type TlsSpec } from './snapshot.ts';
 import type { TlsRouter } from '../acme/wanted-certificates.ts';
 
@@ -613,11 +615,36 @@ function tlsSpec(input: BuildInput, problems: ProblemData[]): TlsSpec {
         curvePreferences: o.curvePreferences,
         alpnProtocols: o.alpnProtocols,
         sniStrict: o.sniStrict ?? false,
+        clientAuth: o.clientAuth === undefined ? undefined : clientAuthSpec(o.clientAuth, `${root}/tls/options/default/clientAuth`, read, input.readPem !== undefined, problems),
       };
     }
   }
   if (input.cluster !== undefined) certificates.push(...input.cluster.certificates);
   return { certificates, defaultCertificate, options, challenges: input.cluster?.challenges ?? {}, alpnChallenges: input.cluster?.alpnChallenges ?? {}, ticketKeys: input.cluster?.ticketKeys };
+}
+
+/**
+ * The default options' clientAuth with its CA files read. A CA file that cannot be read or holds no
+ * certificate is reported on its key and left out: that can only refuse more clients (a verify type
+ * left with no CA refuses every certificate), never admit one unverified.
+ */
+function clientAuthSpec(clientAuth: NonNullable<TlsOptions['clientAuth']>, key: string, read: (value: string, key: string) => string, check: boolean, problems: ProblemData[]): ClientAuthSpec | undefined {
+  const type = effectiveClientAuthType(clientAuth);
+  if (type === 'NoClientCert') return undefined;
+  const caPems: string[] = [];
+  for (const [i, caFile] of (clientAuth.caFiles ?? []).entries()) {
+    const caKey = `${key}/caFiles/${i}`;
+    try {
+      const pem = read(caFile, caKey);
+      // Inline PEM was checked when decoded; a file's content only now.
+      const problem = check ? caPemProblem(pem) : undefined;
+      if (problem === undefined) caPems.push(pem);
+      else problems.push({ code: CLIENT_AUTH_CODE, key: caKey, message: problem });
+    } catch (error) {
+      problems.push({ code: CLIENT_AUTH_CODE, key: (error as { key?: string }).key ?? caKey, message: (error as Error).message });
+    }
+  }
+  return { type, caPems };
 }
 
 function objectInfo(name: string, provider: string, decoded: Decoded<unknown>): ServiceInfo {

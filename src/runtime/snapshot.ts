@@ -3,6 +3,7 @@
  * revision. It is what crosses from the control plane to the data planes (structured-cloneable: no
  * classes, no functions), and what the snapshot file stores for a cold start with the store down.
  */
+import type { ClientAuthSpec } from '../tls/client-auth.ts';
 
 export interface Snapshot {
   readonly revision: number;
@@ -42,12 +43,14 @@ export interface TlsOptionsSpec {
   readonly curvePreferences: readonly string[] | undefined;
   readonly alpnProtocols: readonly string[] | undefined;
   readonly sniStrict: boolean;
+  /** Client certificates asked for (tls/client-auth.ts); undefined is NoClientCert. */
+  readonly clientAuth?: ClientAuthSpec | undefined;
 }
 
 export const EMPTY_TLS: TlsSpec = Object.freeze({
   certificates: [],
   defaultCertificate: undefined,
-  options: { minVersion: undefined, maxVersion: undefined, cipherSuites: undefined, curvePreferences: undefined, alpnProtocols: undefined, sniStrict: false },
+  options: { minVersion: undefined, maxVersion: undefined, cipherSuites: undefined, curvePreferences: undefined, alpnProtocols: undefined, sniStrict: false, clientAuth: undefined },
   challenges: {},
   alpnChallenges: {},
   ticketKeys: undefined,

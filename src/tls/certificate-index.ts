@@ -2,8 +2,8 @@
  * @module SNI selection: certificates indexed by the DNS names they cover (subjectAltName, else the
  * subject CN), exact names first, then a wildcard one label up (`*.example.com` covers
  * `a.example.com`, not `a.b.example.com` nor `example.com`), as Traefik and browsers do.
- * Secure contexts are built once per certificate content and kept across snapshots, so a
- * configuration change does not rebuild every context (or drop a session cache).
+ * Secure contexts are built once per certificate content and TLS options, and kept across
+ * snapshots, so a configuration change does not rebuild every context (or drop a session cache).
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
@@ -35,10 +35,12 @@ export class CertificateIndex {
   constructor(sources: readonly CertificateSource[], options: SecureContextOptions, contexts: Map<string, SecureContext>) {
     const all: IndexedCertificate[] = [];
     this.errors = [];
+    // The options are part of a context: the same pair under other options (a client CA) is another one.
+    const optionsHash = createHash('sha256').update(JSON.stringify(options)).digest('base64');
     for (const source of sources) {
       try {
         const parsed = new X509Certificate(source.certPem);
-        const hash = createHash('sha256').update(source.certPem).update('\0').update(source.keyPem).digest('base64');
+        const hash = createHash('sha256').update(optionsHash).update('\0').update(source.certPem).update('\0').update(source.keyPem).digest('base64');
         let context = contexts.get(hash);
         if (context === undefined) {
           context = createSecureContext({ ...options, cert: source.certPem, key: source.keyPem });

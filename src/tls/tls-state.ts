@@ -6,6 +6,7 @@
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import type { CertificateSpec, TlsOptionsSpec, TlsSpec } from '../runtime/snapshot.ts';
 import { CertificateIndex } from './certificate-index.ts';
+import { clientAuthContextOptions, clientAuthPolicy, NO_CLIENT_AUTH, type ClientAuthPolicy } from './client-auth.ts';
 
 const TLS_VERSIONS: Readonly<Record<string, SecureContextOptions['minVersion']>> = {
   VersionTLS10: 'TLSv1',
@@ -52,6 +53,7 @@ export class TlsState {
   #fallback: SecureContext | undefined;
   #sniStrict = false;
   #alpn: string[] = ['http/1.1'];
+  #clientAuth: ClientAuthPolicy = NO_CLIENT_AUTH;
 
   readonly #localTicketKeys: Buffer | undefined;
   #ticketKeys: Buffer | undefined;
@@ -71,6 +73,10 @@ export class TlsState {
   apply(spec: TlsSpec): void {
     const options = contextOptions(spec.options);
     this.#index = new CertificateIndex(spec.certificates, options, this.#contexts);
+    // Contexts are cached by content and options; those of the previous options are dropped.
+    const used = new Set(this.#index.all.map((c) => c.context));
+    for (const [hash, context] of this.#contexts) if (!used.has(context)) this.#contexts.delete(hash);
+    this.#clientAuth = clientAuthPolicy(spec.options.clientAuth);
     this.#sniStrict = spec.options.sniStrict;
     this.#alpn = spec.options.alpnProtocols !== undefined && spec.options.alpnProtocols.length > 0 ? spec.options.alpnProtocols.filter((p) => p !== 'h2') : ['http/1.1'];
     this.#alpnChallenges = new Map(Object.entries(spec.alpnChallenges).map(([domain, c]) => [domain, createSecureContext({ cert: c.certPem, key: c.keyPem })]));
@@ -89,6 +95,11 @@ export class TlsState {
 
   get index(): CertificateIndex {
     return this.#index;
+  }
+
+  /** How TLS sockets ask for client certificates, and judge them after the handshake (client-auth.ts). */
+  get clientAuth(): ClientAuthPolicy {
+    return this.#clientAuth;
   }
 
   get alpnProtocols(): readonly string[] {
@@ -119,7 +130,9 @@ function setTicketKeys(context: SecureContext, keys: Buffer): void {
 }
 
 function contextOptions(o: TlsOptionsSpec): SecureContextOptions {
-  const out: SecureContextOptions = {};
+  // Every context carries the client CAs, SNI-selected ones too: OpenSSL verifies against the
+  // context the handshake ends on.
+  const out: SecureContextOptions = clientAuthContextOptions(o.clientAuth);
   if (o.minVersion !== undefined) out.minVersion = TLS_VERSIONS[o.minVersion];
   if (o.maxVersion !== undefined) out.maxVersion = TLS_VERSIONS[o.maxVersion];
   if (o.curvePreferences !== undefined && o.curvePreferences.length > 0) out.ecdhCurve = o.curvePreferences.map((c) => CURVES[c] ?? c).join(':');

@@ -1,14 +1,18 @@
 /**
  * A router is never served with TLS options other than the ones it names: only the default options
- * are applied, and client certificates (clientAuth) are not implemented, so a router naming other
- * options, or any TLS router while the default options demand client certificates, is disabled with
- * an error on its key. Plain routers are untouched; a later change of the options re-judges routers
- * that did not change themselves.
+ * are applied (client certificates included), so a router naming other options, or any TLS router
+ * while the default options are invalid (a verify clientAuthType without caFiles, a CA that is not
+ * PEM), is disabled with an error on its key. Plain routers are untouched; a later change of the
+ * options re-judges routers that did not change themselves.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IncrementalDecoder } from '../../src/config/incremental-decode.ts';
 import { buildRuntime, RuntimeBuilder, type BuildInput } from '../../src/runtime/build-runtime.ts';
+import { readPemValue } from '../../src/tls/certificate-pem.ts';
+import { certificateAuthority } from '../tls/certificate-authority.ts';
+
+const CA = (await certificateAuthority('policy test CA')).certPem;
 
 const routers = {
   'traefik/http/services/s/loadBalancer/servers/0/url': 'http://127.0.0.1:1',
@@ -38,7 +42,8 @@ function builder() {
       const info = view.routers.get(`${name}@etcd`)!;
       return `${info.status}${info.errors.map((e) => ` ${e.code} ${e.key}`).join('')}`;
     };
-    return { status, served: snapshot.entryPoints.web!.routers.map((r) => r.name).sort() };
+    const problems = view.problems.map((p) => `${p.code} ${p.key}`);
+    return { status, served: snapshot.entryPoints.web!.routers.map((r) => r.name).sort(), clientAuth: snapshot.tls.options.clientAuth, problems };
   };
 }
 
@@ -54,19 +59,44 @@ describe('TLS options routers ask for', () => {
     assert.equal(byDefault.status('secure'), 'enabled');
   });
 
-  it('default options that demand client certificates disable every TLS router, and only those; lifting them re-enables', () => {
+  it('default options that demand client certificates are applied: TLS routers stay served', () => {
     const build = builder();
     assert.deepEqual(build(routers).served, ['plain@etcd', 'secure@etcd']);
+    for (const type of ['RequestClientCert', 'RequireAnyClientCert']) {
+      const built = build({ ...routers, 'traefik/tls/options/default/clientAuth/clientAuthType': type });
+      assert.equal(built.status('secure'), 'enabled', type);
+      assert.deepEqual(built.clientAuth, { type, caPems: [] }, type);
+    }
+    const caOnly = build({ ...routers, 'traefik/tls/options/default/clientAuth/caFiles/0': CA });
+    assert.equal(caOnly.status('secure'), 'enabled');
+    assert.deepEqual(caOnly.clientAuth, { type: 'RequireAndVerifyClientCert', caPems: [CA] }, 'caFiles alone means verify');
+    const none = build({ ...routers, 'traefik/tls/options/default/clientAuth/caFiles/0': CA, 'traefik/tls/options/default/clientAuth/clientAuthType': 'NoClientCert' });
+    assert.equal(none.clientAuth, undefined);
+  });
+
+  it('invalid default options disable every TLS router, and only those; fixing them re-enables', () => {
+    const build = builder();
     // Only the options change: the routers themselves did not, and are judged again all the same.
-    const demanding = build({ ...routers, 'traefik/tls/options/default/clientAuth/clientAuthType': 'RequireAndVerifyClientCert' });
-    assert.equal(demanding.status('secure'), 'disabled SY_ROUTER_TLS_OPTIONS traefik/http/routers/secure/tls');
-    assert.equal(demanding.status('plain'), 'enabled');
-    assert.deepEqual(demanding.served, ['plain@etcd']);
-    const caOnly = build({ ...routers, 'traefik/tls/options/default/clientAuth/caFiles/0': '/etc/ca.pem' });
-    assert.equal(caOnly.status('secure'), 'disabled SY_ROUTER_TLS_OPTIONS traefik/http/routers/secure/tls', 'caFiles alone means verify');
-    const requestOnly = build({ ...routers, 'traefik/tls/options/default/clientAuth/clientAuthType': 'RequestClientCert' });
-    assert.equal(requestOnly.status('secure'), 'enabled', 'asking for a certificate without requiring one changes nothing served');
+    const unverifiable = build({ ...routers, 'traefik/tls/options/default/clientAuth/clientAuthType': 'RequireAndVerifyClientCert' });
+    assert.equal(unverifiable.status('secure'), 'disabled SY_ROUTER_TLS_OPTIONS traefik/http/routers/secure/tls');
+    assert.equal(unverifiable.status('plain'), 'enabled');
+    assert.deepEqual(unverifiable.served, ['plain@etcd']);
+    assert.deepEqual(unverifiable.problems, ['SY_TLS_CLIENT_AUTH traefik/tls/options/default/clientAuth/clientAuthType'], 'Traefik: CAFiles is required');
+    const ifGiven = build({ ...routers, 'traefik/tls/options/default/clientAuth/clientAuthType': 'VerifyClientCertIfGiven' });
+    assert.equal(ifGiven.status('secure'), 'disabled SY_ROUTER_TLS_OPTIONS traefik/http/routers/secure/tls');
+    const badCa = build({ ...routers, 'traefik/tls/options/default/clientAuth/caFiles/0': '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----' });
+    assert.equal(badCa.status('secure'), 'disabled SY_ROUTER_TLS_OPTIONS traefik/http/routers/secure/tls');
+    assert.deepEqual(badCa.problems, ['SY_TLS_CLIENT_AUTH traefik/tls/options/default/clientAuth/caFiles/0']);
+    const badVersion = build({ ...routers, 'traefik/tls/options/default/minVersion': 'VersionTLS99' });
+    assert.equal(badVersion.status('secure'), 'disabled SY_ROUTER_TLS_OPTIONS traefik/http/routers/secure/tls');
     assert.deepEqual(build(routers).served, ['plain@etcd', 'secure@etcd']);
+  });
+
+  it('a CA file that cannot be read is reported on its key and left out (refusing more, never admitting more)', () => {
+    const decoded = new IncrementalDecoder('traefik').decode(Object.entries({ ...routers, 'traefik/tls/options/default/clientAuth/caFiles/0': '/nonexistent/ca.pem', 'traefik/tls/options/default/clientAuth/caFiles/1': CA }));
+    const { view, snapshot } = buildRuntime({ revision: 1, providers: new Map([['etcd', { decoded, root: 'traefik' }]]), entryPoints: ['web'], defaultEntryPoints: ['web'], defaultRuleSyntax: 'v3', readPem: readPemValue });
+    assert.deepEqual(view.problems.map((p) => `${p.code} ${p.key}`), ['SY_TLS_CLIENT_AUTH traefik/tls/options/default/clientAuth/caFiles/0']);
+    assert.deepEqual(snapshot.tls.options.clientAuth, { type: 'RequireAndVerifyClientCert', caPems: [CA] });
   });
 
   it('a router naming a certificate resolver the node does not have is served, with a warning on its key', () => {
