@@ -15,6 +15,8 @@ import { startUpstream, type TestUpstream } from '../support/upstream.ts';
 
 const BIG = 64 * 1024 * 1024;
 const CHUNK = Buffer.alloc(64 * 1024, 'x');
+/** Bytes the /sized answers are cut from, each at its own offset: a byte relayed from the wrong read shows. */
+const POOL = randomBytes(16 * 1024 * 1024);
 
 /** Upstream state the tests look at. */
 interface Observed {
@@ -58,6 +60,27 @@ function appUpstreamHandler(observed: Observed): TestUpstream['handler'] {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('partial');
       res.once('close', () => (observed.hangClosed = true));
+      return;
+    }
+    if (url.pathname.endsWith('/sized')) {
+      // POOL bytes from `offset`, `n` of them, with a Content-Length or chunked, in writes of `piece` bytes.
+      const n = Number(url.searchParams.get('n'));
+      const offset = Number(url.searchParams.get('offset'));
+      const piece = Number(url.searchParams.get('piece'));
+      const body = POOL.subarray(offset, offset + n);
+      if (url.searchParams.get('chunked') === null) res.setHeader('content-length', n);
+      let at = 0;
+      const pump = (): void => {
+        if (at >= n) {
+          res.end();
+          return;
+        }
+        const part = body.subarray(at, at + piece);
+        at += part.length;
+        if (res.write(part)) setImmediate(pump);
+        else res.once('drain', pump);
+      };
+      pump();
       return;
     }
     const delay = Number(url.searchParams.get('delay') ?? 0);
@@ -272,6 +295,43 @@ for (const fastPath of [true, false]) {
         await waitFor(() => observed.bigFinished, 10_000, 'upstream finished');
       } finally {
         client.close();
+      }
+    });
+
+    test('answers of many sizes, with a length or chunked, relayed byte for byte to clients that read slowly, side by side', async () => {
+      // Upstream reads land in one buffer the next read overwrites (onread): bytes still queued
+      // for a slow client must be its own copy. Several clients at once, so other connections'
+      // reads come in between; the largest answers fill the kernel's loopback buffers, so writes
+      // to a paused client queue in Node.
+      const sizes = [0, 1, 19, 1_000, 16_383, 16_384, 16_385, 65_535, 65_536, 70_001, 1_048_576, 12 * 1024 * 1024];
+      const clients = await Promise.all([0, 1, 2, 3].map(() => RawHttpClient.open(node.web)));
+      try {
+        await Promise.all(
+          clients.map(async (client, c) => {
+            // Reads in bursts: paused most of the time, so the proxy's writes to it queue.
+            const throttle = setInterval(() => {
+              client.socket.resume();
+              setImmediate(() => client.socket.pause());
+            }, 5 + c);
+            try {
+              for (const [i, n] of sizes.entries()) {
+                const offset = (c * 7_919 + i * 104_729) % (POOL.length - n);
+                const chunked = (i + c) % 3 === 0 ? '&chunked' : '';
+                const piece = [1_000, 16_384, 65_536, 200_000][(i + c) % 4]!;
+                client.send(`GET /plain/sized?n=${n}&offset=${offset}&piece=${piece}${chunked} HTTP/1.1\r\nHost: a.test\r\n\r\n`);
+                const answer = await client.response();
+                assert.equal(answer.status, 200);
+                assert.equal(answer.body.length, n, `size ${n}${chunked}`);
+                assert.ok(answer.body.equals(POOL.subarray(offset, offset + n)), `bytes of size ${n}${chunked}, client ${c}`);
+              }
+            } finally {
+              clearInterval(throttle);
+              client.socket.resume();
+            }
+          }),
+        );
+      } finally {
+        for (const client of clients) client.close();
       }
     });
 

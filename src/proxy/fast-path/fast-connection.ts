@@ -486,6 +486,9 @@ export class FastConnection implements UpstreamOwner {
       this.socket.cork();
     }
     this.#flushHead();
+    // The chunk may be a view of the upstream read buffer, which the next read overwrites while
+    // the write waits (corked, or queued behind a slow client): the socket gets its own copy.
+    chunk = Buffer.from(chunk);
     let ok: boolean;
     if (this.#chunked) {
       this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');

@@ -10,6 +10,11 @@
  * it takes only when llhttp would read it the same way: header names made of token characters, no
  * control character in values, no obs-fold, one Content-Length of digits, no Transfer-Encoding.
  *
+ * Reads land in one buffer shared by every upstream socket of the thread (Node's `onread` option):
+ * no Buffer, no stream 'data' machinery per read. A read's bytes are valid only until the callback
+ * returns, so nothing here or in the owner keeps a view of them: header text becomes strings, llhttp
+ * copies body chunks itself, and the owner copies whatever it relays (see UpstreamOwner.onUpstreamBody).
+ *
  * Timeouts follow the full path's: `dialTimeout` while connecting, `responseHeaderTimeout` (when
  * set) as the socket's inactivity limit until the head arrived, and idle connections are closed
  * after min(4 s, idleConnTimeout), below Node's 5 s server default so a socket the upstream is
@@ -29,6 +34,7 @@ export interface UpstreamOwner {
    * `name: value\r\n`…, hop-by-hop lines taken out, a Content-Length among them.
    */
   onUpstreamHeadLines(status: number, message: string, lines: string, hasDate: boolean): void;
+  /** `chunk` may be a view of the shared read buffer: valid only during the call, copy what outlives it. */
   onUpstreamBody(chunk: Buffer): void;
   onUpstreamEnd(): void;
   /** The exchange failed; `beforeAnswer` when no byte of an answer had come. */
@@ -49,6 +55,8 @@ export class UpstreamError extends Error {
 }
 
 const CHECK_IDLE_MS = 500;
+/** Every upstream read of this thread lands here (onread): Node's default read size. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const HEAD_END = Buffer.from('\r\n\r\n');
 /** RFC 9110 token characters (header names). */
 const TOKEN = new Uint8Array(128);
@@ -163,7 +171,7 @@ export class UpstreamConnection {
     this.origin = server.origin;
     this.#pools = pools;
     const timeouts = pools.timeouts;
-    this.socket = connect({ host: server.hostname, port: server.port, noDelay: true });
+    this.socket = connect({ host: server.hostname, port: server.port, noDelay: true, onread: { buffer: READ_BUFFER, callback: this.#onRead } });
     this.socket.setTimeout(timeouts.dialTimeoutMs > 0 ? timeouts.dialTimeoutMs : 0);
     const parser = new HTTPParser();
     parser.initialize(HTTPParser.RESPONSE, {}, 0, 0);
@@ -173,7 +181,6 @@ export class UpstreamConnection {
     parser[ON_MESSAGE_COMPLETE] = this.#onMessageComplete;
     this.#parser = parser;
     this.socket.on('connect', this.#onConnect);
-    this.socket.on('data', this.#onData);
     this.socket.on('end', this.#onEnd);
     this.socket.on('error', this.#onError);
     this.socket.on('close', this.#onClose);
@@ -246,7 +253,13 @@ export class UpstreamConnection {
     this.socket.setTimeout(this.#owner !== undefined && headerTimeout > 0 ? headerTimeout : 0);
   };
 
-  readonly #onData = (chunk: Buffer): void => {
+  /** onread's callback: `length` bytes of READ_BUFFER; true keeps reading (pause() still stops it). */
+  readonly #onRead = (length: number): boolean => {
+    this.#read(READ_BUFFER.subarray(0, length));
+    return true;
+  };
+
+  #read(chunk: Buffer): void {
     const owner = this.#owner;
     if (owner === undefined) {
       // Bytes outside an exchange: the connection is not in a state we can reuse.
@@ -271,7 +284,7 @@ export class UpstreamConnection {
       return;
     }
     owner.onUpstreamReadDone();
-  };
+  }
 
   /** Takes the answer when it is the usual kind (see the module comment); false leaves the chunk untouched for llhttp. */
   #scan(owner: UpstreamOwner, chunk: Buffer): boolean {
