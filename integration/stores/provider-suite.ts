@@ -107,7 +107,9 @@ export function providerSuite(name: string, makeTarget: () => Promise<StoreTarge
     });
 
     test('the registry lists every node with its applied revision, and forgets a killed node', async () => {
-      const deadline = Date.now() + 10_000;
+      // Right after the outage above, nodes whose sessions expired register again: on Consul that
+      // takes up to a renewal interval (TTL/2, TTL at least 10 s) plus a retry and the lock-delay.
+      const deadline = Date.now() + 30_000;
       let cluster = await apiJson<ClusterJson>(nodes[1]!, '/api/cluster');
       while ((cluster.nodes.length !== 3 || cluster.nodes.some((n) => n.lag !== '0')) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
