@@ -212,6 +212,13 @@ export class DataPlane {
     const settings = this.#options.entryPoints.get(entryPoint) ?? DEFAULT_SETTINGS;
     let target = req.url ?? '/';
     let hostHeader = req.headers.host;
+    // Go's server (and so Traefik) refuses two Host headers: routing on one while the upstream
+    // gets the other would let a client reach a backend through a router meant for another host.
+    if (hasDuplicateHost(req.rawHeaders)) {
+      if (socket !== undefined) rawError(socket, 400);
+      else sendError(res, 400);
+      return undefined;
+    }
     if (target.charCodeAt(0) !== 47 /* / */) {
       // absolute-form (RFC 9112 §3.2.2): its authority replaces the Host header.
       const absolute = /^https?:\/\/([^/?#]*)([^#]*)/i.exec(target);
@@ -263,4 +270,15 @@ export class DataPlane {
 function rawError(socket: Duplex, status: number): void {
   const text = status === 404 ? '404 page not found' : status === 503 ? 'Service Unavailable' : status === 400 ? 'Bad Request' : 'Bad Gateway';
   socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${text.length + 1}\r\nconnection: close\r\n\r\n${text}\n`);
+}
+
+function hasDuplicateHost(rawHeaders: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
+    if (seen) return true;
+    seen = true;
+  }
+  return false;
 }

@@ -14,6 +14,7 @@ import { sendError, statusForUpstreamError } from './error-responses.ts';
 import { upstreamHeaders, type ForwardedTrust } from './forwarded-headers.ts';
 import { writerOf, type RequestContext, type ResponseWriter } from './request-context.ts';
 import type { UpstreamServer } from './upstream-server.ts';
+import { wirePath } from './wire-path.ts';
 
 /** Edited header lists were already cleared of untrusted X-Forwarded-*: what is left is ours. */
 const TRUST_EDITED: ForwardedTrust = { insecure: true, trustedIPs: undefined };
@@ -38,7 +39,7 @@ export function forward(ctx: RequestContext, server: UpstreamServer, passHostHea
   const handler = new ForwardHandler(ctx, server, onFailure);
   server.pool.dispatch(
     {
-      path: server.pathPrefix + ctx.path + ctx.search,
+      path: server.pathPrefix + wirePath(ctx.path) + ctx.search,
       method: ctx.method,
       headers,
       body,

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { upstreamHeaders } from './forwarded-headers.ts';
 import type { RequestContext } from './request-context.ts';
 import type { UpstreamServer } from './upstream-server.ts';
+import { wirePath } from './wire-path.ts';
 
 export function tunnelUpgrade(ctx: RequestContext, client: Duplex, head: Buffer, server: UpstreamServer, passHostHeader: boolean): void {
   ctx.serverUrl = server.url;
@@ -19,7 +20,7 @@ export function tunnelUpgrade(ctx: RequestContext, client: Duplex, head: Buffer,
     hostOverride: passHostHeader ? undefined : server.host,
     keepUpgrade: true,
   }, ctx.settings.trust);
-  let requestHead = `${ctx.method} ${server.pathPrefix}${ctx.path}${ctx.search} HTTP/1.1\r\n`;
+  let requestHead = `${ctx.method} ${server.pathPrefix}${wirePath(ctx.path)}${ctx.search} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) requestHead += `${headers[i]}: ${headers[i + 1]}\r\n`;
   requestHead += '\r\n';
 

@@ -35,6 +35,7 @@ import { RequestScanner } from './request-scanner.ts';
 import { UpstreamHeadLines } from './upstream-head.ts';
 import { freeParser, HTTPParser, METHODS, ON_BODY, ON_HEADERS, ON_HEADERS_COMPLETE, ON_MESSAGE_COMPLETE, STOP_AFTER_HEAD, type LlhttpParser } from './llhttp.ts';
 import type { FastUpstreams, UpstreamConnection, UpstreamError, UpstreamOwner } from './upstream-connections.ts';
+import { wirePath } from '../wire-path.ts';
 
 /** What the fast path needs of a data plane (DataPlane.fastPath, or the worker's metrics wrapper around it). */
 export interface FastPathPlane {
@@ -307,7 +308,12 @@ export class FastConnection implements UpstreamOwner {
       const name = headers[i]!;
       switch (name.length) {
         case 4:
-          if (hostHeader === undefined && name.toLowerCase() === 'host') hostHeader = headers[i + 1];
+          if (name.toLowerCase() === 'host') {
+            // Two Hosts: node:http answers 400 (routing on one and forwarding the other would let a
+            // client reach a backend through a router meant for another host).
+            if (hostHeader !== undefined) return this.#stop(method, url, major, minor, headers, true);
+            hostHeader = headers[i + 1];
+          }
           break;
         case 6:
           if (name.toLowerCase() === 'expect') return this.#stop(method, url, major, minor, headers, true);
@@ -361,7 +367,7 @@ export class FastConnection implements UpstreamOwner {
     ctx.serverUrl = server.url;
     this.#upstreamLines ??= new UpstreamHeadLines({ clientIp: this.#clientIp, proto: this.#tls ? 'https' : 'http', localPort: this.#settings.localPort, keepUpgrade: false }, this.#settings.trust);
     const lines = this.#upstreamLines.build(headers, service.passHostHeader ? undefined : server.host);
-    this.#send(server, `${method} ${server.pathPrefix}${path}${ctx.search} HTTP/1.1\r\n${lines}`, false);
+    this.#send(server, `${method} ${server.pathPrefix}${wirePath(ctx.path)}${ctx.search} HTTP/1.1\r\n${lines}`, false);
     return true;
   }
 

@@ -117,7 +117,11 @@ export class RequestScanner {
       const value = valueEnd > valueStart ? chunk.toString('latin1', valueStart, valueEnd) : '';
       switch (nameEnd - nameStart) {
         case 4:
-          if (host === undefined && name.toLowerCase() === 'host') host = value;
+          if (name.toLowerCase() === 'host') {
+            // A second Host is refused by the full path (400); llhttp takes the head to get it there.
+            if (host !== undefined) return -1;
+            host = value;
+          }
           break;
         case 6:
           if (name.toLowerCase() === 'expect') return -1;
