@@ -23,7 +23,7 @@
 import { connect, type Socket } from 'node:net';
 import type { UpstreamTimeouts } from '../upstream-pools.ts';
 import type { UpstreamServer } from '../upstream-server.ts';
-import { freeParser, HTTPParser, NO_BODY, ON_BODY, ON_HEADERS, ON_HEADERS_COMPLETE, ON_MESSAGE_COMPLETE, type LlhttpParser } from './llhttp.ts';
+import { freeParser, HTTPParser, NO_BODY, ON_MESSAGE_BEGIN, ON_BODY, ON_HEADERS, ON_HEADERS_COMPLETE, ON_MESSAGE_COMPLETE, type LlhttpParser } from './llhttp.ts';
 
 /** What an upstream connection reports to the exchange that holds it. */
 export interface UpstreamOwner {
@@ -164,6 +164,10 @@ export class UpstreamConnection {
   #headers: string[] = [];
   /** Body bytes still due of an answer the scanner took; -1 when none is being read that way. */
   #remaining = -1;
+  /** llhttp completed the answer during the current parse; handed on when the parse returns. */
+  #completed = false;
+  /** Bytes followed the completed answer in the same read: the upstream is out of step. */
+  #overrun = false;
   /** llhttp has this answer (the scanner declined it): it keeps it until the answer's end. */
   #viaParser = false;
 
@@ -179,6 +183,7 @@ export class UpstreamConnection {
     parser[ON_HEADERS_COMPLETE] = this.#onHeadersComplete;
     parser[ON_BODY] = this.#onBody;
     parser[ON_MESSAGE_COMPLETE] = this.#onMessageComplete;
+    parser[ON_MESSAGE_BEGIN] = this.#onMessageBegin;
     this.#parser = parser;
     this.socket.on('connect', this.#onConnect);
     this.socket.on('end', this.#onEnd);
@@ -201,6 +206,8 @@ export class UpstreamConnection {
     this.#interim = false;
     this.#remaining = -1;
     this.#viaParser = false;
+    this.#completed = false;
+    this.#overrun = false;
     const headerTimeout = this.#pools.timeouts.responseHeaderTimeoutMs;
     if (this.#connected && headerTimeout > 0) this.socket.setTimeout(headerTimeout);
   }
@@ -279,11 +286,33 @@ export class UpstreamConnection {
       this.#viaParser = true;
     }
     const result = this.#parser.execute(chunk);
+    if (typeof result !== 'number' && this.#completed) {
+      // The answer was whole; what followed it is not HTTP. It ends here, and so does the connection.
+      this.#overrun = true;
+      this.#deliverEnd();
+      owner.onUpstreamReadDone();
+      return;
+    }
     if (typeof result !== 'number') {
       this.#fail(new UpstreamError('UND_ERR_INVALID_RESPONSE', `invalid upstream answer (${(result as { code?: string }).code ?? 'parse error'})`));
       return;
     }
+    this.#deliverEnd();
     owner.onUpstreamReadDone();
+  }
+
+  /**
+   * The answer llhttp completed is handed on only once its parse returned: ending the exchange inside
+   * the parse would pool this connection while llhttp goes on reading the rest of the same read as a
+   * next answer nobody asked for, and a later exchange (another client's) would get those bytes.
+   * Bytes after the answer mean the upstream is out of step: the connection is not reused.
+   */
+  #deliverEnd(): void {
+    if (!this.#completed) return;
+    this.#completed = false;
+    if (this.#overrun) this.#keepAlive = false;
+    this.#overrun = false;
+    this.#owner?.onUpstreamEnd();
   }
 
   /** Takes the answer when it is the usual kind (see the module comment); false leaves the chunk untouched for llhttp. */
@@ -390,11 +419,21 @@ export class UpstreamConnection {
     owner.onUpstreamEnd();
   }
 
+  readonly #onMessageBegin = (): void => {
+    if (this.#completed) this.#overrun = true;
+  };
+
   readonly #onHeaders = (headers: string[]): void => {
+    if (this.#completed) return;
     for (let i = 0; i < headers.length; i++) this.#headers.push(headers[i]!);
   };
 
   readonly #onHeadersComplete = (_major: number, _minor: number, headers: string[] | undefined, _method: number, _url: string, status: number, message: string, upgrade: boolean, keepAlive: boolean): number => {
+    if (this.#completed) {
+      // A second answer in the same read: never relayed.
+      this.#overrun = true;
+      return NO_BODY;
+    }
     if (headers === undefined) {
       headers = this.#headers;
       this.#headers = [];
@@ -414,6 +453,7 @@ export class UpstreamConnection {
   };
 
   readonly #onBody = (chunk: Buffer): void => {
+    if (this.#completed) return;
     this.#owner?.onUpstreamBody(chunk);
   };
 
@@ -422,13 +462,17 @@ export class UpstreamConnection {
       this.#interim = false;
       return;
     }
-    this.#owner?.onUpstreamEnd();
+    if (this.#completed) this.#overrun = true;
+    this.#completed = true;
   };
 
   readonly #onEnd = (): void => {
     this.#keepAlive = false;
     // An answer delimited by the connection's end completes here.
-    if (this.#owner !== undefined && this.#answered) this.#parser.finish();
+    if (this.#owner !== undefined && this.#answered) {
+      this.#parser.finish();
+      this.#deliverEnd();
+    }
     if (this.#owner !== undefined) this.#fail(new UpstreamError('UND_ERR_SOCKET', 'upstream closed the connection'));
     else this.destroy();
   };
