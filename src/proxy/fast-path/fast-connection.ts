@@ -588,6 +588,12 @@ export class FastConnection implements UpstreamOwner {
       return;
     }
     this.#idleSince = performance.now();
+    // The request's last body write may still have been waiting for the upstream's drain, which now
+    // goes to no one (the upstream connection is released): the client must be read again.
+    if (this.#waitingForUpstream) {
+      this.#waitingForUpstream = false;
+      if (this.#pending === undefined) this.socket.resume();
+    }
     if (this.#pending !== undefined && !this.#executing) this.#resumePending();
   }
 
