@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import type { StaticConfig } from '../config/static-schema.ts';
 import { SwitchyardError } from '../errors.ts';
 import type { RequestContext } from '../proxy/request-context.ts';
+import { wirePath } from '../proxy/wire-path.ts';
 
 export interface AccessLogSettings {
   readonly filePath: string | undefined;
@@ -164,11 +165,12 @@ function jsonLine(ctx: RequestContext, status: number, durationMs: number, count
 /**
  * Traefik's CLF line: `<client> - <user> [<start>] "<method> <path> <protocol>" <status> <size>
  * "<referer>" "<user-agent>" <request count> "<router>" "<server URL>" <duration>ms`. The response
- * size is not tracked, so it is always `-`.
+ * size is not tracked, so it is always `-`. The path is written escaped, as it went upstream: a
+ * decoded `%0a` must not start a forged line.
  */
 function commonLine(ctx: RequestContext, status: number, durationMs: number, count: bigint): string {
   const start = new Date(Date.now() - durationMs);
-  return `${ctx.clientIp || '-'} - ${basicAuthUser(ctx) ?? '-'} [${clfTime(start)}] "${ctx.method} ${ctx.path + ctx.search} HTTP/${ctx.req.httpVersion}" ${status} - ${quoted(header(ctx, 'referer'))} ${quoted(header(ctx, 'user-agent'))} ${count} ${quoted(ctx.routerName)} ${quoted(ctx.serverUrl)} ${Math.round(durationMs)}ms\n`;
+  return `${ctx.clientIp || '-'} - ${basicAuthUser(ctx) ?? '-'} [${clfTime(start)}] "${ctx.method} ${wirePath(ctx.path) + ctx.search} HTTP/${ctx.req.httpVersion}" ${status} - ${quoted(header(ctx, 'referer'))} ${quoted(header(ctx, 'user-agent'))} ${count} ${quoted(ctx.routerName)} ${quoted(ctx.serverUrl)} ${Math.round(durationMs)}ms\n`;
 }
 
 function quoted(value: string | undefined): string {

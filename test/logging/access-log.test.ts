@@ -128,9 +128,12 @@ describe('access log', () => {
     const node = await startTestNode(routes(upstream), ['--workers=1', `--accessLog.filePath=${file}`, '--accessLog.format=common', '--accessLog.bufferingSize=10']);
     const auth = `Basic ${Buffer.from('alice:secret').toString('base64')}`;
     assert.equal(await get(node, 'app.test', '/p?q=1', { 'user-agent': 'curl/8 "x"', referer: 'http://r.test/', authorization: auth }), 200);
+    // A decoded %0a in the path must not start a forged line.
+    assert.equal(await get(node, 'app.test', '/x%0a127.0.0.1%20-%20forged'), 200);
     await node.stop();
-    const [line, ...rest] = await lines(file);
+    const [line, forged, ...rest] = await lines(file);
     assert.equal(rest.length, 0);
+    assert.match(forged!, /"GET \/x%0A127\.0\.0\.1%20-%20forged HTTP\/1\.1" 200 /);
     assert.match(line!, /^127\.0\.0\.1 - alice \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "GET \/p\?q=1 HTTP\/1\.1" 200 - "http:\/\/r\.test\/" "curl\/8 \\"x\\"" 1 "app@file" "http:\/\/127\.0\.0\.1:\d+" \d+ms$/);
   });
 
