@@ -161,6 +161,12 @@ export class FastConnection implements UpstreamOwner {
   checkTimeouts(now: number, readTimeoutMs: number, idleTimeoutMs: number): void {
     if (this.#readStartedAt > 0 && readTimeoutMs > 0 && now - this.#readStartedAt > readTimeoutMs) {
       if (this.#current === undefined || !this.#current.headersSent) this.socket.write(REQUEST_TIMEOUT);
+      // Nothing more is read or relayed on this connection: an answer arriving later must not
+      // follow the 408, and the exchange in flight is let go now.
+      this.#closing = true;
+      this.#keepAlive = false;
+      this.#upstream?.destroy();
+      this.#upstream = undefined;
       this.socket.destroySoon();
       return;
     }
