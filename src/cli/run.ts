@@ -38,7 +38,7 @@ function printDemoHelp(ports: ReadonlyMap<string, number>, upstream: string, ent
   for (const [name, port] of ports) {
     const host = parseListenAddress(entryPoints[name]?.address ?? '').host ?? '127.0.0.1';
     const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    if (name === API_ENTRY_POINT) lines.push(`  curl ${base}/ping`, `  curl ${base}/api/http/routers`);
+    if (name === API_ENTRY_POINT) lines.push(`  curl ${base}/ping`, `  curl ${base}/api/http/routers`, `  open ${base}/dashboard/ in a browser`);
     else lines.push(`  curl -H 'Host: demo.localhost' ${base}/`, `  curl ${base}/hello`);
   }
   lines.push('Edit examples/dynamic.yaml: changes apply without a restart. Ctrl-C stops.', '');
