@@ -3,20 +3,10 @@ import { describe, it } from 'node:test';
 import type { RouteDefinition } from '../../src/rules/compile-routes.ts';
 import { compileRouteTable } from '../../src/rules/route-table.ts';
 import { request } from './request-fixture.ts';
-
-/** A small deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { pick, random } from '../support/random.ts';
 
 const hosts = ['a.test', 'b.test', 'c.test', 'x.a.test', 'y.a.test', 'a.test.', 'z.b.test', ''];
 const paths = ['/', '/api', '/api/v1', '/web', '/x'];
-const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
 
 function rule(r: () => number): string {
   const host = () => `Host(\`${pick(r, ['a.test', 'b.test', 'c.test', 'a.test.', '*.a.test', '*.b.test', 'x.a.test'])}\`)`;

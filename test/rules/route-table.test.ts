@@ -5,6 +5,7 @@ import { compileLinearRouteTable } from '../../src/rules/linear-route-table.ts';
 import { rulePriority } from '../../src/rules/route-order.ts';
 import { compileRouteTable } from '../../src/rules/route-table.ts';
 import { request } from './request-fixture.ts';
+import { pick, random } from '../support/random.ts';
 
 const v3 = (name: string, rule: string, priority?: number): RouteDefinition<string> => ({
   name, rule, syntax: 'v3', priority, target: `target-${name}`,
@@ -103,21 +104,10 @@ describe('host index', () => {
   }
 });
 
-/** A small deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('indexed table agrees with the linear scan (differential)', () => {
   const hosts = ['a.test', 'b.test', 'c.test', 'x.a.test', 'y.a.test', 'a.test.', 'A.test', 'z.b.test', ''];
   const paths = ['/', '/api', '/api/v1', '/web', '/admin', '/x'];
   const methods = ['GET', 'POST'];
-  const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
   const matchers = [
     (r: () => number) => `Host(\`${pick(r, ['a.test', 'b.test', 'c.test', 'a.test.', 'A.TEST', '*.a.test', '*.b.test', '*', 'x.a.test'])}\`)`,
     (r: () => number) => `PathPrefix(\`${pick(r, paths)}\`)`,

@@ -3,17 +3,7 @@ import { describe, it } from 'node:test';
 import { decodeKeyValues } from '../../src/config/decode.ts';
 import type { DecodeResult } from '../../src/config/dynamic.ts';
 import { IncrementalDecoder } from '../../src/config/incremental-decode.ts';
-
-/** A small deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
+import { pick, random } from '../support/random.ts';
 
 /** Keys of a few routers, services and middlewares, some bad (unknown fields, bad values, stray keys). */
 function randomEntry(r: () => number): [string, string] {

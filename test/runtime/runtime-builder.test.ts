@@ -4,17 +4,7 @@ import { IncrementalDecoder } from '../../src/config/incremental-decode.ts';
 import { buildRuntime, RuntimeBuilder, type BuildInput, type BuildOutput } from '../../src/runtime/build-runtime.ts';
 import { applySnapshotDelta, diffSnapshots } from '../../src/runtime/snapshot-delta.ts';
 import type { Snapshot } from '../../src/runtime/snapshot.ts';
-
-/** A small deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
+import { pick, random } from '../support/random.ts';
 
 /** One key of a router: good and bad rules, missing and invalid services and middlewares, unknown entry points. */
 function routerKey(r: () => number): [string, string] {

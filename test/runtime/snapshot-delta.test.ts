@@ -9,17 +9,7 @@ import { RuleCache } from '../../src/rules/rule-cache.ts';
 import { applySnapshotDelta, diffSnapshots, isEmptyDelta } from '../../src/runtime/snapshot-delta.ts';
 import { EMPTY_TLS, type MiddlewareSpec, type RouterSpec, type ServiceSpec, type Snapshot } from '../../src/runtime/snapshot.ts';
 import { request } from '../rules/request-fixture.ts';
-
-/** A small deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
+import { pick, random } from '../support/random.ts';
 
 const ENTRY_POINTS = ['web', 'websecure'];
 const HOSTS = ['a.test', 'b.test', 'c.test', 'x.a.test'];
