@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { parseStatusRange } from '../middlewares/status-ranges.ts';
 
 /** Go/Traefik duration as text (`100ms`, `1m30s`) or a bare number of seconds; kept in milliseconds. */
 const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -43,13 +44,14 @@ const commaList = z.union([z.array(z.string()), z.string()]).transform((v) =>
 );
 
 /** HTTP statuses and ranges (`200`, `300-302`), as Traefik's access-log filter takes them. */
-const statusCodes = commaList.superRefine((entries, ctx) => {
+const statusCodes = commaList.transform((entries, ctx) => {
+  const ranges: (readonly [number, number])[] = [];
   for (const entry of entries) {
-    const m = /^(\d{3})(?:-(\d{3}))?$/.exec(entry);
-    if (m === null || Number(m[1]) < 100 || Number(m[2] ?? m[1]) > 599 || Number(m[2] ?? m[1]) < Number(m[1])) {
-      ctx.addIssue({ code: 'custom', message: `expected HTTP statuses or ranges such as 200,300-302, got ${JSON.stringify(entry)}` });
-    }
+    const range = parseStatusRange(entry);
+    if (range === undefined) ctx.addIssue({ code: 'custom', message: `expected HTTP statuses or ranges such as 200,300-302, got ${JSON.stringify(entry)}` });
+    else ranges.push(range);
   }
+  return ranges;
 });
 
 const integer = z.union([z.number(), z.string()]).transform((value, ctx) => {

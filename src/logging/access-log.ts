@@ -4,14 +4,14 @@
  * Log Format, so existing log pipelines keep their parsers. Off by default; when off, requests carry
  * no hook at all.
  *
- * Settings are checked once on the main thread (`accessLogSettings`, errors name the flag) and
- * travel to the worker threads as plain data. Each thread appends to the same destination (stdout or
+ * Settings are checked with the static configuration (status ranges parsed there, errors name the
+ * flag), gathered by `accessLogSettings` and travel to the worker threads as plain data. Each thread appends to the same destination (stdout or
  * `filePath`, opened O_APPEND, so lines from threads never interleave inside a line). The log is
  * independent of `--log.level`: turning the node's log down at runtime does not silence it.
  */
 import { pino } from 'pino';
 import type { StaticConfig } from '../config/static-schema.ts';
-import { SwitchyardError } from '../errors.ts';
+import { inRanges, type StatusRanges } from '../middlewares/status-ranges.ts';
 import type { RequestContext } from '../proxy/request-context.ts';
 import { wirePath } from '../proxy/wire-path.ts';
 
@@ -27,7 +27,7 @@ export interface AccessLogSettings {
 }
 
 export interface AccessLogFilters {
-  readonly statusCodes: readonly (readonly [number, number])[];
+  readonly statusCodes: StatusRanges;
   readonly retryAttempts: boolean;
   /** Keep requests that took longer than this; 0 means no duration filter. */
   readonly minDurationMs: number;
@@ -45,7 +45,7 @@ export function accessLogSettings(config: StaticConfig['accessLog']): AccessLogS
     filters: filters === undefined
       ? undefined
       : {
-          statusCodes: parseStatusCodes(filters.statusCodes ?? []),
+          statusCodes: filters.statusCodes ?? [],
           retryAttempts: filters.retryAttempts ?? false,
           minDurationMs: filters.minDuration ?? 0,
         },
@@ -53,24 +53,12 @@ export function accessLogSettings(config: StaticConfig['accessLog']): AccessLogS
   };
 }
 
-function parseStatusCodes(entries: readonly string[]): [number, number][] {
-  return entries.map((entry, i) => {
-    const m = /^(\d{3})(?:-(\d{3}))?$/.exec(entry);
-    const from = m === null ? NaN : Number(m[1]);
-    const to = m?.[2] === undefined ? from : Number(m[2]);
-    if (m === null || from < 100 || to > 599 || to < from) {
-      throw new SwitchyardError('SY_STATIC_CONFIG', `expected an HTTP status or a range such as 300-302, got ${JSON.stringify(entry)} (entry ${i})`, '--accessLog.filters.statusCodes');
-    }
-    return [from, to];
-  });
-}
-
 /** Traefik's keepAccessLog: with filters, a request is kept when any of them matches. */
 export function keepsRequest(filters: AccessLogFilters | undefined, status: number, retryAttempts: number, durationMs: number): boolean {
   if (filters === undefined) return true;
   // `--accessLog.filters` given with nothing in it filters nothing (Traefik's rule).
   if (filters.statusCodes.length === 0 && !filters.retryAttempts && filters.minDurationMs === 0) return true;
-  for (const [from, to] of filters.statusCodes) if (status >= from && status <= to) return true;
+  if (inRanges(filters.statusCodes, status)) return true;
   if (filters.retryAttempts && retryAttempts > 0) return true;
   return filters.minDurationMs > 0 && durationMs > filters.minDurationMs;
 }
