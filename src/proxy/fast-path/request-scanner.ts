@@ -16,14 +16,8 @@
  * of valid and hostile heads against llhttp itself): same method, target, version, header pairs
  * as received, body length and keep-alive.
  */
+import { TOKEN, VALUE } from './http-chars.ts';
 
-/** RFC 9110 token characters (method and header names). */
-const TOKEN = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
-/** Bytes taken inside a header value: visible ASCII, SP, HTAB. */
-const VALUE = new Uint8Array(256);
-for (let b = 0x20; b < 0x7f; b++) VALUE[b] = 1;
-VALUE[0x09] = 1;
 /** Bytes taken in the target: visible ASCII but `#`. */
 const TARGET = new Uint8Array(256);
 for (let b = 0x21; b < 0x7f; b++) TARGET[b] = 1;

@@ -21,8 +21,10 @@
  * about to close is not reused.
  */
 import { connect, type Socket } from 'node:net';
+import { HOP_BY_HOP as HOP_BY_HOP_NAMES } from '../hop-by-hop.ts';
 import type { UpstreamTimeouts } from '../upstream-pools.ts';
 import type { UpstreamServer } from '../upstream-server.ts';
+import { TOKEN, VALUE_OBS } from './http-chars.ts';
 import { freeParser, HTTPParser, NO_BODY, ON_MESSAGE_BEGIN, ON_BODY, ON_HEADERS, ON_HEADERS_COMPLETE, ON_MESSAGE_COMPLETE, type LlhttpParser } from './llhttp.ts';
 
 /** What an upstream connection reports to the exchange that holds it. */
@@ -58,9 +60,6 @@ const CHECK_IDLE_MS = 500;
 /** Every upstream read of this thread lands here (onread): Node's default read size. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const HEAD_END = Buffer.from('\r\n\r\n');
-/** RFC 9110 token characters (header names). */
-const TOKEN = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
 const SPACE = 0x20;
 const TAB = 0x09;
 /** Header lines a scanned head may have; more go to llhttp. */
@@ -74,14 +73,13 @@ const CONTENT_LENGTH = 3;
 const DATE = 4;
 const TRANSFER_ENCODING = 5;
 /** Hop-by-hop names (hop-by-hop.ts) by length, lowercase, but Connection and Transfer-Encoding which have kinds of their own. */
-const HOP_NAMES: ReadonlyMap<number, readonly string[]> = new Map([
-  [2, ['te']],
-  [7, ['trailer', 'upgrade']],
-  [10, ['keep-alive']],
-  [16, ['proxy-connection']],
-  [18, ['proxy-authenticate']],
-  [19, ['proxy-authorization']],
-]);
+const HOP_NAMES = new Map<number, string[]>();
+for (const name of HOP_BY_HOP_NAMES) {
+  if (name === 'connection' || name === 'transfer-encoding') continue;
+  const names = HOP_NAMES.get(name.length);
+  if (names === undefined) HOP_NAMES.set(name.length, [name]);
+  else names.push(name);
+}
 
 export class FastUpstreams {
   readonly #pools = new Map<string, UpstreamConnection[]>();
@@ -326,7 +324,7 @@ export class UpstreamConnection {
     let lineEnd = chunk.indexOf(0x0d, 12);
     if (chunk[12] !== SPACE && lineEnd !== 12) return false;
     if (chunk[lineEnd + 1] !== 0x0a) return false;
-    for (let i = 13; i < lineEnd; i++) if (!isValueByte(chunk[i]!)) return false;
+    for (let i = 13; i < lineEnd; i++) if (VALUE_OBS[chunk[i]!] !== 1) return false;
     const message = lineEnd === 15 && chunk[13] === 0x4f && chunk[14] === 0x4b ? 'OK' : lineEnd > 13 ? chunk.toString('latin1', 13, lineEnd) : '';
     let count = 0;
     let length = -1;
@@ -347,7 +345,7 @@ export class UpstreamConnection {
       let to = lineEnd;
       while (from < to && (chunk[from] === SPACE || chunk[from] === TAB)) from++;
       while (to > from && (chunk[to - 1] === SPACE || chunk[to - 1] === TAB)) to--;
-      for (let i = from; i < to; i++) if (!isValueByte(chunk[i]!)) return false;
+      for (let i = from; i < to; i++) if (VALUE_OBS[chunk[i]!] !== 1) return false;
       if (from !== colon + 2 || chunk[colon + 1] !== SPACE || to !== lineEnd) asReceived = false;
       const kind = headerKind(chunk, start, colon);
       switch (kind) {
@@ -539,9 +537,4 @@ function headerKind(chunk: Buffer, from: number, to: number): number {
 
 function isDigit(byte: number): boolean {
   return byte >= 0x30 && byte <= 0x39;
-}
-
-/** A byte llhttp takes in a header value or reason phrase: visible, space, tab, or obs-text. */
-function isValueByte(byte: number): boolean {
-  return byte === TAB || (byte >= SPACE && byte !== 0x7f);
 }
