@@ -41,6 +41,11 @@ const PERCENT = 0x25;
 
 /** Bytes a path may hold raw (Go's `validEncoded`): unreserved, sub-delims, `:@/[]`. */
 const RAW_OK = charTable("-._~!$&'()*+,;=:@/[]");
+
+/** Whether a byte may stand raw in an escaped path (Go's `validEncoded`, `%` aside). */
+export function isRawPathByte(byte: number): boolean {
+  return byte < 128 && RAW_OK[byte] === 1;
+}
 /** RFC 3986 §2.3: escapes of these are decoded before cleaning, so `%2e%2e` is a `..` segment. */
 const UNRESERVED = charTable('-._~');
 /** Bytes Go's path escaper leaves alone (`shouldEscape(c, encodePath)` is false). */
