@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { parseStatusRange } from '../middlewares/status-ranges.ts';
+import { LOG_LEVELS } from '../logging/logger.ts';
 
 /** Go/Traefik duration as text (`100ms`, `1m30s`) or a bare number of seconds; kept in milliseconds. */
 const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -190,7 +191,7 @@ export const staticConfigSchema = z
     ping: presence.optional(),
     metrics: z.object({ prometheus: presence.optional() }).strict().optional(),
     log: z
-      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']).default('info'), format: z.enum(['json', 'common']).optional() })
+      .object({ level: z.enum([...LOG_LEVELS, ...LOG_LEVELS.map((l) => l.toUpperCase())]).default('info'), format: z.enum(['json', 'common']).optional() })
       .strict()
       .default({ level: 'info' }),
     accessLog: z
