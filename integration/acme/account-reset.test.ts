@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startUpstream, type TestUpstream } from '../../test/support/upstream.ts';
-import { clusterJson, presented, startAcmeCluster, until, type AcmeCluster } from './support.ts';
+import { clusterJson, presented, routeWithCertificate, startAcmeCluster, until, type AcmeCluster } from './support.ts';
 
 let cluster: AcmeCluster;
 let upstream: TestUpstream;
@@ -21,14 +21,6 @@ after(async () => {
   await upstream.close();
 });
 
-async function route(name: string, host: string): Promise<void> {
-  const put = (k: string, v: string) => cluster.client.put(k).value(v).exec();
-  await put(`traefik/http/services/${name}/loadBalancer/servers/0/url`, upstream.url);
-  await put(`traefik/http/routers/${name}/service`, name);
-  await put(`traefik/http/routers/${name}/tls/certResolver`, 'le');
-  await put(`traefik/http/routers/${name}/rule`, `Host(\`${host}\`)`);
-}
-
 const served = (host: string) => until(`every node to present a certificate for ${host}`, async () => {
   const seen = await Promise.all(cluster.ips.map((ip) => presented(ip, cluster.tlsPort, host)));
   return seen.every((c) => c.subjectaltname?.includes(`DNS:${host}`)) ? true : undefined;
@@ -37,13 +29,13 @@ const served = (host: string) => until(`every node to present a certificate for 
 test('after the CA forgets the account, the leader registers a new one and the next certificate is issued', async () => {
   await cluster.pebble.setA('before.test', cluster.ips[0]!);
   await cluster.pebble.setA('after.test', cluster.ips[1]!);
-  await route('before', 'before.test');
+  await routeWithCertificate(cluster, 'before', 'before.test', upstream.url);
   await served('before.test');
   const accountKey = 'switchyard/acme/le/account';
   const firstAccount = JSON.parse(String(await cluster.client.get(accountKey).string())) as { url: string };
 
   await cluster.pebble.restart();
-  await route('after', 'after.test');
+  await routeWithCertificate(cluster, 'after', 'after.test', upstream.url);
   await served('after.test');
 
   const secondAccount = JSON.parse(String(await cluster.client.get(accountKey).string())) as { url: string };

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { startUpstream, type TestUpstream } from '../../test/support/upstream.ts';
-import { clusterJson, presented, startAcmeCluster, until, type AcmeCluster } from './support.ts';
+import { clusterJson, presented, routeWithCertificate, startAcmeCluster, until, type AcmeCluster } from './support.ts';
 
 let cluster: AcmeCluster;
 let upstream: TestUpstream;
@@ -29,11 +29,7 @@ test('one leader orders once; a non-leader answers the CA; all nodes serve the c
   // Pebble validates site.test at a node that does not lead: it must answer from the store.
   await cluster.pebble.setA('site.test', cluster.ips[validator]!);
 
-  const put = (k: string, v: string) => cluster.client.put(k).value(v).exec();
-  await put('traefik/http/services/site/loadBalancer/servers/0/url', upstream.url);
-  await put('traefik/http/routers/site/service', 'site');
-  await put('traefik/http/routers/site/tls/certResolver', 'le');
-  await put('traefik/http/routers/site/rule', 'Host(`site.test`)');
+  await routeWithCertificate(cluster, 'site', 'site.test', upstream.url);
 
   const certs = await until('every node to present a Pebble certificate', async () => {
     const seen = await Promise.all(cluster.ips.map((ip) => presented(ip, cluster.tlsPort, 'site.test')));

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startUpstream, type TestUpstream } from '../../test/support/upstream.ts';
-import { clusterJson, presented, startAcmeCluster, until, type AcmeCluster } from './support.ts';
+import { clusterJson, presented, routeWithCertificate, startAcmeCluster, until, type AcmeCluster } from './support.ts';
 
 let cluster: AcmeCluster;
 let upstream: TestUpstream;
@@ -39,11 +39,7 @@ test('a new leader resumes the dead leader\'s order and finishes it', async () =
     }
   })();
 
-  const put = (k: string, v: string) => cluster.client.put(k).value(v).exec();
-  await put('traefik/http/services/site/loadBalancer/servers/0/url', upstream.url);
-  await put('traefik/http/routers/site/service', 'site');
-  await put('traefik/http/routers/site/tls/certResolver', 'le');
-  await put('traefik/http/routers/site/rule', 'Host(`failover.test`)');
+  await routeWithCertificate(cluster, 'site', 'failover.test', upstream.url);
 
   await until('the order to be stored', async () => (orderUrls.size > 0 ? true : undefined), 30_000);
   cluster.nodes[leaderIndex]!.child.kill('SIGKILL');

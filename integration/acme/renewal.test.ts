@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'undici';
 import { startUpstream, type TestUpstream } from '../../test/support/upstream.ts';
-import { presented, startAcmeCluster, until, type AcmeCluster } from './support.ts';
+import { presented, routeWithCertificate, startAcmeCluster, until, type AcmeCluster } from './support.ts';
 
 let cluster: AcmeCluster;
 let upstream: TestUpstream;
@@ -24,11 +24,7 @@ after(async () => {
 });
 
 test('the leader renews; every node switches; no TLS request fails', async () => {
-  const put = (k: string, v: string) => cluster.client.put(k).value(v).exec();
-  await put('traefik/http/services/site/loadBalancer/servers/0/url', upstream.url);
-  await put('traefik/http/routers/site/service', 'site');
-  await put('traefik/http/routers/site/tls/certResolver', 'le');
-  await put('traefik/http/routers/site/rule', 'Host(`renew.test`)');
+  await routeWithCertificate(cluster, 'site', 'renew.test', upstream.url);
   const first = await until('the first certificate on every node', async () => {
     const seen = await Promise.all(cluster.ips.map((ip) => presented(ip, cluster.tlsPort, 'renew.test')));
     return seen.every((c) => c.subjectaltname?.includes('DNS:renew.test')) && new Set(seen.map((c) => c.fingerprint256)).size === 1 ? seen[0]!.fingerprint256 : undefined;

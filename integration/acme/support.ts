@@ -79,6 +79,15 @@ export async function clusterJson(node: NodeProcess): Promise<{ leader: string |
   return (await res.body.json()) as never;
 }
 
+/** Router and service `name` send `host` to `upstreamUrl`, with a certificate from the resolver `le`. */
+export async function routeWithCertificate(cluster: AcmeCluster, name: string, host: string, upstreamUrl: string): Promise<void> {
+  const put = (k: string, v: string) => cluster.client.put(k).value(v).exec();
+  await put(`traefik/http/services/${name}/loadBalancer/servers/0/url`, upstreamUrl);
+  await put(`traefik/http/routers/${name}/service`, name);
+  await put(`traefik/http/routers/${name}/tls/certResolver`, 'le');
+  await put(`traefik/http/routers/${name}/rule`, `Host(\`${host}\`)`);
+}
+
 /** The certificate a node presents for `servername`. */
 export function presented(ip: string, port: number, servername: string): Promise<PeerCertificate> {
   return new Promise((resolve, reject) => {
