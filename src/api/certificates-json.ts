@@ -4,7 +4,7 @@
  * names, issuer, validity, and where each came from. Each PEM is parsed once and remembered while it
  * stays in the configuration.
  */
-import { X509Certificate } from 'node:crypto';
+import { CertificateFactsCache, type CertificateFacts } from '../tls/certificate-facts.ts';
 import type { CertificateSpec } from '../runtime/snapshot.ts';
 
 export interface CertificateJson {
@@ -21,44 +21,30 @@ export interface CertificateJson {
   readonly error?: string;
 }
 
-type Parsed = Omit<CertificateJson, 'id' | 'source'>;
 
 export class CertificateDescriptions {
-  readonly #parsed = new Map<string, Parsed>();
+  readonly #facts = new CertificateFactsCache();
 
   /** Sorted by expiry, soonest first (a certificate that does not parse comes first). */
   describe(specs: readonly CertificateSpec[]): CertificateJson[] {
-    const seen = new Set<string>();
-    const out: CertificateJson[] = [];
-    for (const spec of specs) {
-      seen.add(spec.certPem);
-      let parsed = this.#parsed.get(spec.certPem);
-      if (parsed === undefined) this.#parsed.set(spec.certPem, (parsed = parse(spec.certPem)));
+    const facts = this.#facts.read(specs.map((spec) => spec.certPem));
+    const out = specs.map((spec, i): CertificateJson => ({
+      id: spec.id,
       // Keys from a provider are paths (`traefik/tls/certificates/…`); ACME ids are the cluster's own.
-      out.push({ id: spec.id, source: spec.id.includes('/tls/certificates/') ? 'configuration' : 'acme', ...parsed });
-    }
-    for (const pem of this.#parsed.keys()) if (!seen.has(pem)) this.#parsed.delete(pem);
+      source: spec.id.includes('/tls/certificates/') ? 'configuration' : 'acme',
+      ...described(facts[i]!),
+    }));
     return out.sort((a, b) => (a.notAfter < b.notAfter ? -1 : a.notAfter > b.notAfter ? 1 : 0));
   }
 }
 
-function parse(pem: string): Parsed {
-  try {
-    // The leaf: X509Certificate reads the first certificate of a chain.
-    const cert = new X509Certificate(pem);
-    const sans = (cert.subjectAltName ?? '')
-      .split(', ')
-      .filter((entry) => entry.startsWith('DNS:') || entry.startsWith('IP Address:'))
-      .map((entry) => entry.slice(entry.indexOf(':') + 1));
-    const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
-    return {
-      subject: cert.subject.replaceAll('\n', ', '),
-      domains: sans.length > 0 ? [...new Set(sans)] : cn === undefined ? [] : [cn],
-      issuer: cert.issuer.replaceAll('\n', ', '),
-      notBefore: cert.validFromDate.toISOString(),
-      notAfter: cert.validToDate.toISOString(),
-    };
-  } catch (error) {
-    return { subject: '', domains: [], issuer: '', notBefore: '', notAfter: '', error: (error as Error).message };
-  }
+function described(facts: CertificateFacts | Error): Omit<CertificateJson, 'id' | 'source'> {
+  if (facts instanceof Error) return { subject: '', domains: [], issuer: '', notBefore: '', notAfter: '', error: facts.message };
+  return {
+    subject: facts.subject,
+    domains: facts.sans.length > 0 ? [...new Set(facts.sans)] : facts.cn === undefined ? [] : [facts.cn],
+    issuer: facts.issuer,
+    notBefore: facts.notBefore.toISOString(),
+    notAfter: facts.notAfter.toISOString(),
+  };
 }

@@ -5,9 +5,9 @@
  * connections per entry point (Traefik v3's `traefik_open_connections`). All are read
  * at scrape time from the node's state; nothing is kept per request.
  */
-import { X509Certificate } from 'node:crypto';
 import { Gauge, type Registry } from 'prom-client';
 import type { CertificateSpec } from '../runtime/snapshot.ts';
+import { CertificateFactsCache } from '../tls/certificate-facts.ts';
 
 export interface NodeMetricFacts {
   /** The store provider, when the node reads from etcd or Consul. */
@@ -24,13 +24,6 @@ export interface NodeMetricFacts {
   readonly certificates: () => readonly CertificateSpec[];
   /** Open client connections by entry point, every thread included. */
   readonly openConnections: () => ReadonlyMap<string, number>;
-}
-
-interface CertificateFacts {
-  readonly cn: string;
-  readonly serial: string;
-  readonly sans: string;
-  readonly notAfterSeconds: number;
 }
 
 export function registerNodeMetrics(registry: Registry, facts: NodeMetricFacts): void {
@@ -101,7 +94,8 @@ export function registerNodeMetrics(registry: Registry, facts: NodeMetricFacts):
       for (const [entrypoint, open] of facts.openConnections()) this.set({ entrypoint, protocol: 'HTTP' }, open);
     },
   });
-  const parsed = new Map<string, CertificateFacts | undefined>();
+  // Certificates that left the configuration leave the cache too.
+  const certificates = new CertificateFactsCache();
   new Gauge({
     name: 'traefik_tls_certs_not_after',
     help: 'Certificate expiration timestamp',
@@ -109,32 +103,10 @@ export function registerNodeMetrics(registry: Registry, facts: NodeMetricFacts):
     registers,
     collect() {
       this.reset();
-      const seen = new Set<string>();
-      for (const spec of facts.certificates()) {
-        seen.add(spec.certPem);
-        let cert = parsed.get(spec.certPem);
-        if (!parsed.has(spec.certPem)) parsed.set(spec.certPem, (cert = describe(spec.certPem)));
-        if (cert !== undefined) this.set({ cn: cert.cn, serial: cert.serial, sans: cert.sans }, cert.notAfterSeconds);
+      // One that does not parse is left out: the TLS layer reports it itself.
+      for (const cert of certificates.read(facts.certificates().map((c) => c.certPem))) {
+        if (!(cert instanceof Error)) this.set({ cn: cert.cn ?? '', serial: cert.serial, sans: cert.sans.join(',') }, Math.floor(cert.notAfter.getTime() / 1_000));
       }
-      // Certificates that left the configuration leave the cache too.
-      for (const pem of parsed.keys()) if (!seen.has(pem)) parsed.delete(pem);
     },
   });
-}
-
-/** The leaf of a PEM chain; undefined when it does not parse (the TLS layer reports that itself). */
-function describe(pem: string): CertificateFacts | undefined {
-  try {
-    const cert = new X509Certificate(pem);
-    const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1] ?? '';
-    const sans = (cert.subjectAltName ?? '')
-      .split(', ')
-      .filter((entry) => entry.startsWith('DNS:') || entry.startsWith('IP Address:'))
-      .map((entry) => entry.slice(entry.indexOf(':') + 1))
-      .join(',');
-    // Traefik prints the serial as a decimal integer (Go's big.Int).
-    return { cn, serial: BigInt(`0x${cert.serialNumber}`).toString(10), sans, notAfterSeconds: Math.floor(Date.parse(cert.validTo) / 1_000) };
-  } catch {
-    return undefined;
-  }
 }
