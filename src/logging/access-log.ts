@@ -12,6 +12,7 @@
 import { pino } from 'pino';
 import type { StaticConfig } from '../config/static-schema.ts';
 import { inRanges, type StatusRanges } from '../middlewares/status-ranges.ts';
+import { headerValue } from '../proxy/header-list.ts';
 import type { RequestContext } from '../proxy/request-context.ts';
 import { wirePath } from '../proxy/wire-path.ts';
 
@@ -117,12 +118,6 @@ export function accessLogger(settings: AccessLogSettings, nodeId: string): Acces
   };
 }
 
-function header(ctx: RequestContext, lowerName: string): string | undefined {
-  const raw = ctx.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === lowerName.length && raw[i]!.toLowerCase() === lowerName) return raw[i + 1];
-  return undefined;
-}
-
 function jsonLine(ctx: RequestContext, status: number, durationMs: number, count: bigint, nodeId: string): string {
   const start = new Date(Date.now() - durationMs);
   return `${JSON.stringify({
@@ -158,7 +153,7 @@ function jsonLine(ctx: RequestContext, status: number, durationMs: number, count
  */
 function commonLine(ctx: RequestContext, status: number, durationMs: number, count: bigint): string {
   const start = new Date(Date.now() - durationMs);
-  return `${ctx.clientIp || '-'} - ${basicAuthUser(ctx) ?? '-'} [${clfTime(start)}] "${ctx.method} ${wirePath(ctx.path) + ctx.search} HTTP/${ctx.req.httpVersion}" ${status} - ${quoted(header(ctx, 'referer'))} ${quoted(header(ctx, 'user-agent'))} ${count} ${quoted(ctx.routerName)} ${quoted(ctx.serverUrl)} ${Math.round(durationMs)}ms\n`;
+  return `${ctx.clientIp || '-'} - ${basicAuthUser(ctx) ?? '-'} [${clfTime(start)}] "${ctx.method} ${wirePath(ctx.path) + ctx.search} HTTP/${ctx.req.httpVersion}" ${status} - ${quoted(headerValue(ctx.rawHeaders, 'referer'))} ${quoted(headerValue(ctx.rawHeaders, 'user-agent'))} ${count} ${quoted(ctx.routerName)} ${quoted(ctx.serverUrl)} ${Math.round(durationMs)}ms\n`;
 }
 
 function quoted(value: string | undefined): string {
@@ -166,7 +161,7 @@ function quoted(value: string | undefined): string {
 }
 
 function basicAuthUser(ctx: RequestContext): string | undefined {
-  const auth = header(ctx, 'authorization');
+  const auth = headerValue(ctx.rawHeaders, 'authorization');
   if (auth === undefined || !/^basic /i.test(auth)) return undefined;
   const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
