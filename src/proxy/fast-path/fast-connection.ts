@@ -281,8 +281,7 @@ export class FastConnection implements UpstreamOwner {
   }
 
   #leave(): void {
-    this.#gone = true;
-    this.#freeParser();
+    this.#release();
     this.socket.off('data', this.#onData);
     this.socket.off('end', this.#onEnd);
     this.socket.off('error', this.#onError);
@@ -487,10 +486,7 @@ export class FastConnection implements UpstreamOwner {
       // The usual small answer: one string, one write(2), no writev.
       const ok = this.socket.write(this.#heldHead + chunk.toString('latin1'), 'latin1');
       this.#heldHead = '';
-      if (!ok && !this.#waitingForClient) {
-        this.#waitingForClient = true;
-        this.#upstream?.pause();
-      }
+      if (!ok) this.#clientFull();
       return;
     }
     if (!this.#clientCorked) {
@@ -509,10 +505,14 @@ export class FastConnection implements UpstreamOwner {
     } else {
       ok = this.socket.write(chunk);
     }
-    if (!ok && !this.#waitingForClient) {
-      this.#waitingForClient = true;
-      this.#upstream?.pause();
-    }
+    if (!ok) this.#clientFull();
+  }
+
+  /** The client socket is full: the upstream is paused until it drains. */
+  #clientFull(): void {
+    if (this.#waitingForClient) return;
+    this.#waitingForClient = true;
+    this.#upstream?.pause();
   }
 
   onUpstreamReadDone(): void {
@@ -523,12 +523,8 @@ export class FastConnection implements UpstreamOwner {
   }
 
   onUpstreamEnd(): void {
-    if (this.#chunked) {
-      this.#flushHead();
-      this.socket.write('0\r\n\r\n', 'latin1');
-    } else if (this.#heldHead !== '') {
-      this.#flushHead();
-    }
+    this.#flushHead();
+    if (this.#chunked) this.socket.write('0\r\n\r\n', 'latin1');
     const conn = this.#upstream!;
     this.#upstream = undefined;
     this.#waitingForClient = false;
@@ -561,7 +557,8 @@ export class FastConnection implements UpstreamOwner {
       this.#waitingForUpstream = false;
       this.socket.resume();
     }
-    this.#answerLocally(statusForUpstreamError(error), STATUS_TEXT[statusForUpstreamError(error)]!);
+    const status = statusForUpstreamError(error);
+    this.#answerLocally(status, STATUS_TEXT[status]!);
   }
 
   /** The proxy's own answer (src/proxy/error-responses.ts texts). */
@@ -613,18 +610,15 @@ export class FastConnection implements UpstreamOwner {
     // 'close' follows and does the cleaning.
   };
 
-  #parserFreed = false;
-
-  /** Once the connection is closed or handed to node:http, its parser is never used again. */
-  #freeParser(): void {
-    if (this.#parserFreed) return;
-    this.#parserFreed = true;
+  /** The connection is closed or handed to node:http: its parser is never used again. */
+  #release(): void {
+    if (this.#gone) return;
+    this.#gone = true;
     freeParser(this.#parser);
   }
 
   readonly #onClose = (): void => {
-    this.#gone = true;
-    this.#freeParser();
+    this.#release();
     this.#closing = true;
     this.#host.left(this);
     this.#upstream?.destroy();

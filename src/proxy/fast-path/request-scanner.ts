@@ -25,7 +25,7 @@ TARGET[0x23] = 0;
 
 /** Well below llhttp's 16 KiB, so the scanner never takes a head llhttp would find too large. */
 export const HEAD_LIMIT = 8 * 1024;
-export const HEADER_LIMIT = 64;
+const HEADER_LIMIT = 64;
 const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;

@@ -237,18 +237,9 @@ export class UpstreamConnection {
   /** Drops the connection; the owner (if any) is not told. */
   destroy(): void {
     this.#owner = undefined;
-    if (!this.#closed) {
-      this.#closed = true;
-      this.socket.destroy();
-    }
-    this.#freeParser();
-  }
-
-  #parserFreed = false;
-
-  #freeParser(): void {
-    if (this.#parserFreed) return;
-    this.#parserFreed = true;
+    if (this.#closed) return;
+    this.#closed = true;
+    this.socket.destroy();
     freeParser(this.#parser);
   }
 
@@ -284,16 +275,13 @@ export class UpstreamConnection {
       this.#viaParser = true;
     }
     const result = this.#parser.execute(chunk);
-    if (typeof result !== 'number' && this.#completed) {
+    if (typeof result !== 'number') {
+      if (!this.#completed) {
+        this.#fail(new UpstreamError('UND_ERR_INVALID_RESPONSE', `invalid upstream answer (${(result as { code?: string }).code ?? 'parse error'})`));
+        return;
+      }
       // The answer was whole; what followed it is not HTTP. It ends here, and so does the connection.
       this.#overrun = true;
-      this.#deliverEnd();
-      owner.onUpstreamReadDone();
-      return;
-    }
-    if (typeof result !== 'number') {
-      this.#fail(new UpstreamError('UND_ERR_INVALID_RESPONSE', `invalid upstream answer (${(result as { code?: string }).code ?? 'parse error'})`));
-      return;
     }
     this.#deliverEnd();
     owner.onUpstreamReadDone();
@@ -482,8 +470,9 @@ export class UpstreamConnection {
 
   readonly #onClose = (): void => {
     if (this.#owner !== undefined) this.#fail(new UpstreamError('UND_ERR_SOCKET', 'upstream closed the connection'));
+    if (this.#closed) return;
     this.#closed = true;
-    this.#freeParser();
+    freeParser(this.#parser);
   };
 
   readonly #onTimeout = (): void => {
