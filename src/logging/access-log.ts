@@ -12,6 +12,7 @@
 import { pino } from 'pino';
 import type { StaticConfig } from '../config/static-schema.ts';
 import { inRanges, type StatusRanges } from '../middlewares/status-ranges.ts';
+import { parseBasic } from '../middlewares/basic-auth.ts';
 import { headerValue } from '../proxy/header-list.ts';
 import type { RequestContext } from '../proxy/request-context.ts';
 import { wirePath } from '../proxy/wire-path.ts';
@@ -161,11 +162,8 @@ function quoted(value: string | undefined): string {
 }
 
 function basicAuthUser(ctx: RequestContext): string | undefined {
-  const auth = headerValue(ctx.rawHeaders, 'authorization');
-  if (auth === undefined || !/^basic /i.test(auth)) return undefined;
-  const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon <= 0 ? undefined : decoded.slice(0, colon).replace(/[\s"]/g, '_');
+  const user = parseBasic(headerValue(ctx.rawHeaders, 'authorization'))?.user;
+  return user === undefined || user === '' ? undefined : user.replace(/[\s"]/g, '_');
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

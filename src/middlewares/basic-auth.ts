@@ -84,7 +84,8 @@ export const basicAuth = defineMiddleware<MiddlewareOptions<'basicAuth'>>({
   },
 });
 
-function parseBasic(header: string | undefined): { user: string; password: string } | undefined {
+/** The user and password of an `Authorization: Basic …` value; undefined for any other. */
+export function parseBasic(header: string | undefined): { user: string; password: string } | undefined {
   if (header === undefined || header.length < 6 || header.slice(0, 6).toLowerCase() !== 'basic ') return undefined;
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
