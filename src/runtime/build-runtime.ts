@@ -153,20 +153,21 @@ export class RuntimeBuilder {
   }
 
   build(input: BuildInput): BuildOutput {
-    const changed = this.#changedRouters(input);
+    const policy = tlsPolicy(input.providers);
+    const changed = this.#changedRouters(input, policy);
     if (changed !== undefined) return this.#patch(input, changed);
-    return this.#full(input);
+    return this.#full(input, policy);
   }
 
   /** Qualified names of the routers that changed, or undefined when anything else did. */
-  #changedRouters(input: BuildInput): string[] | undefined {
+  #changedRouters(input: BuildInput, policy: TlsPolicy): string[] | undefined {
     const built = this.#built;
     if (built === undefined) return undefined;
     const before = built.input;
     if (before.entryPoints !== input.entryPoints || before.defaultEntryPoints !== input.defaultEntryPoints || before.defaultRuleSyntax !== input.defaultRuleSyntax) return undefined;
     if (before.providers.size !== input.providers.size) return undefined;
     // What TLS options allow is judged per router: a change there re-judges them all.
-    if (tlsPolicy(input.providers).fingerprint !== built.tlsPolicy.fingerprint) return undefined;
+    if (policy.fingerprint !== built.tlsPolicy.fingerprint) return undefined;
     if (input.changes !== undefined && input.changes.size === input.providers.size) {
       const changed: string[] = [];
       for (const [provider, { decoded, root }] of input.providers) {
@@ -212,7 +213,7 @@ export class RuntimeBuilder {
     return changed;
   }
 
-  #full(input: BuildInput): BuildOutput {
+  #full(input: BuildInput, policy: TlsPolicy): BuildOutput {
     const services = new Map<string, ServiceInfo>();
     const middlewares = new Map<string, MiddlewareInfo>();
     const serviceDecoded = new Map<string, Decoded<Service>>();
@@ -328,7 +329,7 @@ export class RuntimeBuilder {
       uses: new Map(),
       entryPoints: new Map(input.entryPoints.map((ep) => [ep, new Map()])),
       tlsRouters: new Map(),
-      tlsPolicy: tlsPolicy(input.providers),
+      tlsPolicy: policy,
       snapshot: EMPTY_SNAPSHOT,
     };
     const cache = input.ruleCache ?? new RuleCache();
