@@ -71,9 +71,10 @@ export type DownMessage =
   /** The snapshot as JSON text: serialized once for every thread (a string is copied, not walked),
    * where structured cloning a 10,000-router snapshot per thread cost ~35 ms each (bench/scale.ts). */
   | { readonly type: 'snapshot'; readonly json: string }
-  /** What changed since the snapshot of `baseRevision` (runtime/snapshot-delta.ts), as JSON. A thread
-   * that does not serve that revision answers `resync` and gets the full snapshot. */
-  | { readonly type: 'delta'; readonly baseRevision: number; readonly revision: number; readonly json: string }
+  /** What changed since the snapshot of the delta's `baseRevision` (runtime/snapshot-delta.ts), as JSON;
+   * `revision` outside it lets a thread skip a stale delta unparsed. A thread that does not serve the
+   * base revision answers `resync` and gets the full snapshot. */
+  | { readonly type: 'delta'; readonly revision: number; readonly json: string }
   | { readonly type: 'health'; readonly verdict: HealthVerdict }
   /** The node's log level changed at runtime (PUT /api/log/level). */
   | { readonly type: 'log-level'; readonly level: string }

@@ -157,7 +157,7 @@ export class WorkerPool {
       this.#broadcast({ type: 'snapshot', json: this.#fullJson() });
       return;
     }
-    this.#broadcast({ type: 'delta', baseRevision: base.revision, revision: snapshot.revision, json: JSON.stringify(diffSnapshots(base, snapshot)) });
+    this.#broadcast({ type: 'delta', revision: snapshot.revision, json: JSON.stringify(diffSnapshots(base, snapshot)) });
   }
 
   /** The node's log level changed: every thread follows, and so does a thread started later. */
