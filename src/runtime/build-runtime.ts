@@ -577,6 +577,18 @@ function ruleChecker(compile: (rule: string, syntax: 'v2' | 'v3', tables: Unicod
 function tlsSpec(input: BuildInput, problems: ProblemData[]): TlsSpec {
   const certificates: CertificateSpec[] = [];
   const read = (value: string, key: string): string => (value.includes('-----BEGIN') ? value : input.readPem === undefined ? value : input.readPem(value, key));
+  /** The pair configured at `key`, PEM read; undefined (the problem noted) when it cannot be read. */
+  const pair = (files: { readonly certFile: string; readonly keyFile: string }, key: string): CertificateSpec | undefined => {
+    try {
+      const spec = { id: key, certPem: read(files.certFile, `${key}/certFile`), keyPem: read(files.keyFile, `${key}/keyFile`) };
+      // Inline pairs were checked when decoded; a file's content only now.
+      if (input.readPem !== undefined) checkCertificatePair(spec.certPem, spec.keyPem, key);
+      return spec;
+    } catch (error) {
+      problems.push({ code: 'SY_TLS_CERTIFICATE', key: (error as { key?: string }).key ?? key, message: (error as Error).message });
+      return undefined;
+    }
+  };
   let defaultCertificate: CertificateSpec | undefined;
   let options: TlsOptionsSpec = EMPTY_TLS.options;
   for (const { decoded, root } of input.providers.values()) {
@@ -585,26 +597,13 @@ function tlsSpec(input: BuildInput, problems: ProblemData[]): TlsSpec {
         problems.push(...d.errors);
         continue;
       }
-      const key = `${root}/tls/certificates/${label}`;
-      try {
-        const pair = { id: key, certPem: read(d.value.certFile, `${key}/certFile`), keyPem: read(d.value.keyFile, `${key}/keyFile`) };
-        // Inline pairs were checked when decoded; a file's content only now.
-        if (input.readPem !== undefined) checkCertificatePair(pair.certPem, pair.keyPem, key);
-        certificates.push(pair);
-      } catch (error) {
-        problems.push({ code: 'SY_TLS_CERTIFICATE', key: (error as { key?: string }).key ?? key, message: (error as Error).message });
-      }
+      const spec = pair(d.value, `${root}/tls/certificates/${label}`);
+      if (spec !== undefined) certificates.push(spec);
     }
     const store = decoded.tls.stores.get('default')?.value?.defaultCertificate;
     if (store !== undefined) {
-      const key = `${root}/tls/stores/default/defaultCertificate`;
-      try {
-        const pair = { id: key, certPem: read(store.certFile, `${key}/certFile`), keyPem: read(store.keyFile, `${key}/keyFile`) };
-        if (input.readPem !== undefined) checkCertificatePair(pair.certPem, pair.keyPem, key);
-        defaultCertificate = pair;
-      } catch (error) {
-        problems.push({ code: 'SY_TLS_CERTIFICATE', key: (error as { key?: string }).key ?? key, message: (error as Error).message });
-      }
+      const spec = pair(store, `${root}/tls/stores/default/defaultCertificate`);
+      if (spec !== undefined) defaultCertificate = spec;
     }
     for (const d of [...decoded.tls.options.values(), ...decoded.tls.stores.values()]) problems.push(...d.errors);
     const o = decoded.tls.options.get('default')?.value;
