@@ -467,12 +467,13 @@ export class RuntimeBuilder {
     const info: RouterInfo = { ...objectInfo(rawName, provider, d), using: [] };
     const listedIn: Array<{ usedBy: string[] }> = [];
     const router = d.value;
-    if (router === undefined) {
-      const record: RouterRecord = { decoded: d, info, target: undefined, tlsRouter: undefined, uses: [], listedIn };
+    const keep = (target: RouterSpec | undefined, tlsRouter: TlsRouter | undefined, uses: readonly string[]): RouterRecord => {
+      const record: RouterRecord = { decoded: d, info, target, tlsRouter, uses, listedIn };
       built.routers.set(name, record);
       built.routerInfos.set(name, info);
       return record;
-    }
+    };
+    if (router === undefined) return keep(undefined, undefined, []);
     const key = (field: string) => `${root}/http/routers/${rawName}/${field}`;
     const service = qualify(router.service, provider);
     const serviceInfo = built.services.get(service);
@@ -511,12 +512,7 @@ export class RuntimeBuilder {
       const error = check(router.rule, syntax);
       if (error !== undefined) disable(info, { code: error.code, key: key('rule'), message: error.message });
     }
-    if (info.status === 'disabled') {
-      const record: RouterRecord = { decoded: d, info, target: undefined, tlsRouter: undefined, uses: [], listedIn };
-      built.routers.set(name, record);
-      built.routerInfos.set(name, info);
-      return record;
-    }
+    if (info.status === 'disabled') return keep(undefined, undefined, []);
     let target = this.#routerSpecs.get(d);
     if (target === undefined || target.syntax !== syntax || target.name !== name) {
       const priority = router.priority === undefined || router.priority === 0 ? undefined : router.priority;
@@ -536,10 +532,7 @@ export class RuntimeBuilder {
     const tls = router.tls;
     const tlsRouter = tls?.certResolver === undefined ? undefined : { name, rule: router.rule, syntax, certResolver: tls.certResolver, domains: tls.domains };
     if (tlsRouter !== undefined) built.tlsRouters.set(name, tlsRouter);
-    const record: RouterRecord = { decoded: d, info, target, tlsRouter, uses, listedIn };
-    built.routers.set(name, record);
-    built.routerInfos.set(name, info);
-    return record;
+    return keep(target, tlsRouter, uses);
   }
 
   #middlewareSpec(name: string, built: Built): MiddlewareSpec {
