@@ -7,7 +7,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { RouteTable } from '../rules/route-table.ts';
 import { RuleCache } from '../rules/rule-cache.ts';
 import { routingPath } from '../rules/routing-path.ts';
 import type { CertificateSpec, Snapshot } from '../runtime/snapshot.ts';
@@ -17,8 +16,8 @@ import { redirectTo } from './entry-point-redirection.ts';
 import { sendError } from './error-responses.ts';
 import type { EntryPointSettings, RequestContext } from './request-context.ts';
 import { routingHost } from './request-host.ts';
-import { healthKey, LoadBalancerService, type ServiceHandler } from './service-handlers.ts';
-import { RoutingState, type RouteTarget } from './routing-state.ts';
+import { healthKey, LoadBalancerService } from './service-handlers.ts';
+import { RoutingState, type CompiledEntryPoint, type RouteTarget } from './routing-state.ts';
 import { ChainBuilder } from '../middlewares/chain-builder.ts';
 import { TokenTable } from '../middlewares/token-table.ts';
 import { UpstreamPools, type UpstreamTimeouts } from './upstream-pools.ts';
@@ -28,17 +27,6 @@ import { servedByFastPath } from './fast-path/fast-service.ts';
 import { FastUpstreams } from './fast-path/upstream-connections.ts';
 
 export type { RouteTarget } from './routing-state.ts';
-
-interface CompiledEntryPoint {
-  readonly plain: RouteTable<RouteTarget>;
-  readonly tls: RouteTable<RouteTarget>;
-}
-
-interface Compiled {
-  readonly revision: number;
-  readonly entryPoints: ReadonlyMap<string, CompiledEntryPoint>;
-  readonly services: ReadonlyMap<string, ServiceHandler>;
-}
 
 export interface DataPlaneOptions {
   /** Middleware state shared by the node's worker threads (rateLimit buckets) and their count; absent: private to this plane, one thread. */
@@ -76,8 +64,7 @@ export class DataPlane {
   #chains: ChainBuilder | undefined;
   readonly #tls: TlsState;
   #challenges: Readonly<Record<string, string>> = {};
-  #compiled: Compiled = { revision: 0, entryPoints: new Map(), services: new Map() };
-  /** The compiled snapshot deltas edit; undefined before the first full snapshot. */
+  /** The compiled snapshot requests are routed on and deltas edit; undefined before the first full snapshot. */
   #routing: RoutingState | undefined;
   /** What the entry points' fast path (src/proxy/fast-path/) asks of this plane. */
   readonly fastPath: FastPathPlane;
@@ -103,7 +90,7 @@ export class DataPlane {
   }
 
   get revision(): number {
-    return this.#compiled.revision;
+    return this.#routing?.revision ?? 0;
   }
 
   apply(snapshot: Snapshot): void {
@@ -113,7 +100,6 @@ export class DataPlane {
     this.#tls.apply(snapshot.tls);
     this.#challenges = snapshot.tls.challenges;
     this.#routing = routing;
-    this.#compiled = routing;
     this.#pools.retain(routing.origins());
   }
 
@@ -135,7 +121,7 @@ export class DataPlane {
   /** An active health check's verdict; applies now and to later snapshots with the same server. */
   setServerHealth(service: string, url: string, healthy: boolean): void {
     this.#health.set(healthKey(service, url), healthy);
-    const handler = this.#compiled.services.get(service);
+    const handler = this.#routing?.services.get(service);
     if (handler instanceof LoadBalancerService) for (const s of handler.servers) if (s.url === url) s.healthy = healthy;
   }
 
@@ -199,7 +185,7 @@ export class DataPlane {
   }
 
   #route(ctx: RequestContext, tls: boolean): RouteTarget | undefined {
-    const ep = this.#compiled.entryPoints.get(ctx.entryPoint) ?? NO_ENTRY_POINT;
+    const ep = this.#routing?.entryPoints.get(ctx.entryPoint) ?? NO_ENTRY_POINT;
     if (ep === undefined) return undefined;
     const match = (tls ? ep.tls : ep.plain).match(ctx);
     if (match === undefined) return undefined;
