@@ -34,17 +34,10 @@ export function healthKey(service: string, url: string): string {
   return `${service}\n${url}`;
 }
 
-/** Builds every service; references were checked by the control plane, cycles are cut. */
-export function buildServiceHandlers(specs: Readonly<Record<string, ServiceSpec>>, build: ServiceBuildContext): Map<string, ServiceHandler> {
-  const handlers = new Map<string, ServiceHandler>();
-  rebuildServiceHandlers(handlers, new Map(Object.entries(specs)), Object.keys(specs), build);
-  return handlers;
-}
-
 /**
  * Builds the services `names` into `handlers` (which must not hold them), taking every other
  * service they reference from `handlers` as it is. `build.previous` keeps load balancers whose
- * spec is unchanged.
+ * spec is unchanged. References were checked by the control plane; cycles are cut.
  */
 export function rebuildServiceHandlers(handlers: Map<string, ServiceHandler>, specs: ReadonlyMap<string, ServiceSpec>, names: Iterable<string>, build: ServiceBuildContext): void {
   const building = new Set<string>();
