@@ -265,13 +265,13 @@ export class RuntimeBuilder {
         const info = middlewares.get(name)!;
         const missing = refs.middlewares.filter((m) => !validMiddlewares.has(m));
         const services_ = refs.services.filter((svc) => !validServices.has(svc));
-        let problem: ProblemData | undefined;
-        const key = `${input.providers.get(info.provider)!.root}/http/middlewares/${name.slice(0, name.lastIndexOf('@'))}/${middlewareSpec(validMiddlewares.get(name)!).type}`;
-        if (missing.length > 0) problem = { code: 'SY_MIDDLEWARE_REFERENCE', key, message: `references middleware(s) that do not exist or are invalid: ${missing.join(', ')}` };
-        else if (services_.length > 0) problem = { code: 'SY_MIDDLEWARE_REFERENCE', key, message: `references service(s) that do not exist or are invalid: ${services_.join(', ')}` };
-        else if (containsItself(name, middlewareRefs)) problem = { code: 'SY_MIDDLEWARE_REFERENCE', key, message: 'the chain contains itself' };
-        if (problem !== undefined) {
-          disable(info, problem);
+        let message: string | undefined;
+        if (missing.length > 0) message = `references middleware(s) that do not exist or are invalid: ${missing.join(', ')}`;
+        else if (services_.length > 0) message = `references service(s) that do not exist or are invalid: ${services_.join(', ')}`;
+        else if (containsItself(name, middlewareRefs)) message = 'the chain contains itself';
+        if (message !== undefined) {
+          const key = `${input.providers.get(info.provider)!.root}/http/middlewares/${name.slice(0, name.lastIndexOf('@'))}/${middlewareSpec(validMiddlewares.get(name)!).type}`;
+          disable(info, { code: 'SY_MIDDLEWARE_REFERENCE', key, message });
           validMiddlewares.delete(name);
           changed = true;
         }
