@@ -4,7 +4,7 @@
  * of strings; plus our `errors` with the stable code and the key at fault.
  */
 import type { ProblemData } from '../errors.ts';
-import type { RouterInfo, RuntimeView, ServiceInfo } from '../runtime/build-runtime.ts';
+import { qualify, type RouterInfo, type RuntimeView, type ServiceInfo } from '../runtime/build-runtime.ts';
 
 type Json = Record<string, unknown>;
 
@@ -21,11 +21,6 @@ export function describe(problem: ProblemData): string {
   return problem.key === undefined ? problem.message : `${problem.key}: ${problem.message}`;
 }
 
-/** `compressor` used by a router of provider `etcd` is `compressor@etcd`, as Traefik's runtime shows it. */
-function qualified(name: string, provider: string): string {
-  return name.includes('@') ? name : `${name}@${provider}`;
-}
-
 /**
  * Traefik's router representation: middlewares qualified with the provider, `tls.options`
  * "default" when unset. A priority that did not decode (kept as written for the errors) is left
@@ -34,7 +29,7 @@ function qualified(name: string, provider: string): string {
 export function routerJson(info: RouterInfo): Json {
   const out = withStatus(info, { using: info.using });
   const { middlewares, tls, priority } = info.config;
-  if (Array.isArray(middlewares)) out.middlewares = middlewares.map((m) => (typeof m === 'string' ? qualified(m, info.provider) : m));
+  if (Array.isArray(middlewares)) out.middlewares = middlewares.map((m) => (typeof m === 'string' ? qualify(m, info.provider) : m));
   if (tls !== undefined && tls !== null && typeof tls === 'object' && !Array.isArray(tls) && (tls as Json).options === undefined) out.tls = { ...(tls as Json), options: 'default' };
   if (priority !== undefined && typeof priority !== 'number') delete out.priority;
   return out;
@@ -92,11 +87,11 @@ export function listJson(kind: 'routers' | 'services' | 'middlewares', infos: It
     if (search !== '' && !info.name.toLowerCase().includes(search) && !rule.toLowerCase().includes(search)) return false;
     if (serviceName !== '') {
       const service = info.config['service'];
-      if (typeof service !== 'string' || qualified(service, info.provider) !== qualified(serviceName, info.provider)) return false;
+      if (typeof service !== 'string' || qualify(service, info.provider) !== qualify(serviceName, info.provider)) return false;
     }
     if (middlewareName !== '') {
       const used = Array.isArray(info.config['middlewares']) ? info.config['middlewares'] : [];
-      if (!used.some((m) => typeof m === 'string' && qualified(m, info.provider) === qualified(middlewareName, info.provider))) return false;
+      if (!used.some((m) => typeof m === 'string' && qualify(m, info.provider) === qualify(middlewareName, info.provider))) return false;
     }
     return true;
   };

@@ -662,7 +662,7 @@ function addError(info: { status: Status; errors: ProblemData[] }, problem: Prob
 }
 
 /** `svc` from provider `file` is `svc@file`; an explicit `svc@etcd` reaches another provider. */
-function qualify(name: string, provider: string): string {
+export function qualify(name: string, provider: string): string {
   return name.includes('@') ? name : `${name}@${provider}`;
 }
 
