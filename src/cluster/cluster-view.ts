@@ -52,8 +52,8 @@ export async function readCluster(store: KvStore, stateKey: string, rootKey: str
     }
   }
   nodes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const leader = (await store.readLeader(stateKeys(stateKey).leaderLock).catch(() => undefined)) ?? null;
   const keys = stateKeys(stateKey);
+  const leader = (await store.readLeader(keys.leaderLock).catch(() => undefined)) ?? null;
   const stored = (await store.list(keys.certificatesPrefix)).entries;
   const statuses = (await store.list(keys.status(''))).entries;
   const certificates: ClusterCertificateView[] = [];
