@@ -129,7 +129,8 @@ export class ClusterState {
 
   statuses(): StoredStatus[] {
     const out: StoredStatus[] = [];
-    for (const [key, value] of this.#entries) if (key.startsWith(`${this.#keys.root}acme/status/`)) out.push(JSON.parse(value) as StoredStatus);
+    const prefix = this.#keys.status('');
+    for (const [key, value] of this.#entries) if (key.startsWith(prefix)) out.push(JSON.parse(value) as StoredStatus);
     return out;
   }
 }
