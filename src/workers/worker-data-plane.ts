@@ -59,10 +59,8 @@ export class WorkerDataPlane {
   readonly bound: ReadonlyMap<string, { readonly port: number; readonly address: string }>;
   readonly #listeners: readonly HandoffListener[];
   readonly #mode: DispatchMode;
-  readonly #servers = new Map<string, boolean>();
   /** Router → requests it took since the node started, summed from the threads' deltas. */
   readonly #routerRequests = new Map<string, number>();
-  #snapshot: Snapshot | undefined;
 
   private constructor(pool: WorkerPool, metrics: MetricsAggregator | undefined, listeners: HandoffListener[], bound: Map<string, { port: number; address: string }>, mode: DispatchMode) {
     this.pool = pool;
@@ -144,13 +142,11 @@ export class WorkerDataPlane {
   }
 
   apply(snapshot: Snapshot): void {
-    this.#snapshot = snapshot;
     this.metrics?.reloaded(Date.now());
     this.pool.apply(snapshot);
   }
 
   setServerHealth(service: string, url: string, healthy: boolean): void {
-    this.#servers.set(`${service}\n${url}`, healthy);
     this.pool.setServerHealth(service, url, healthy);
   }
 
@@ -179,9 +175,9 @@ export class WorkerDataPlane {
   }
 
   *#serversUp(): Iterable<{ service: string; url: string; up: boolean }> {
-    for (const [service, spec] of Object.entries(this.#snapshot?.services ?? {})) {
+    for (const [service, spec] of Object.entries(this.pool.snapshot.services)) {
       if (spec.kind !== 'loadBalancer') continue;
-      for (const server of spec.servers) yield { service, url: server.url, up: this.#servers.get(`${service}\n${server.url}`) ?? true };
+      for (const server of spec.servers) yield { service, url: server.url, up: this.pool.serverHealthy(service, server.url) ?? true };
     }
   }
 }

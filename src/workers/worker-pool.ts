@@ -160,6 +160,16 @@ export class WorkerPool {
     this.#broadcast({ type: 'delta', revision: snapshot.revision, json: JSON.stringify(diffSnapshots(base, snapshot)) });
   }
 
+  /** The snapshot the threads are given (EMPTY_SNAPSHOT before the first). */
+  get snapshot(): Snapshot {
+    return this.#snapshot;
+  }
+
+  /** The last health verdict for a server, undefined before any. */
+  serverHealthy(service: string, url: string): boolean | undefined {
+    return this.#health.get(`${service}\n${url}`)?.healthy;
+  }
+
   /** The node's log level changed: every thread follows, and so does a thread started later. */
   setLogLevel(level: string): void {
     this.#logLevel = level;
