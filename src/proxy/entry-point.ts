@@ -17,10 +17,11 @@ import { TLSSocket } from 'node:tls';
 import type { DataPlane } from './data-plane.ts';
 import { SwitchyardError } from '../errors.ts';
 import type { TlsState } from '../tls/tls-state.ts';
-import { sniffProtocol } from './protocol-sniffer.ts';
+import { sniffProtocol, sniffSharedReads } from './protocol-sniffer.ts';
 import { readClientHello } from '../tls/client-hello.ts';
 import { clientAuthRefusal } from '../tls/client-auth.ts';
 import { FastConnection, type FastConnectionHost, type FastPathPlane } from './fast-path/fast-connection.ts';
+import { adoptForSharedReads, type SharedReadSocket } from './fast-path/client-reads.ts';
 
 /** What serves the requests: a DataPlane, or a wrapper around one (metrics in the worker threads). */
 export type RequestSink = Pick<DataPlane, 'handleRequest' | 'handleUpgrade'> & {
@@ -147,24 +148,46 @@ export class EntryPoint {
     return { served: this.#served, open: this.#sockets.size };
   }
 
-  /** Serves a connection accepted elsewhere (paused, never read from). After a drain began it is closed. */
-  accept(socket: Socket): void {
+  /**
+   * Serves a connection accepted elsewhere (paused, never read from). After a drain began it is
+   * closed. Returns the socket that serves it: a new one for the same connection when it reads into
+   * the shared buffer (client-reads.ts); its 'close' is the connection's end.
+   */
+  accept(socket: Socket): Socket {
     if (!this.#accepting) {
       socket.destroy();
-      return;
+      return socket;
     }
-    this.#dispatch(socket);
+    return this.#dispatch(socket);
   }
 
   /** Plain HTTP to the fast path or the HTTP server; TLS (told by the first byte) through the TLS server first. */
-  #dispatch(socket: Socket): void {
+  #dispatch(socket: Socket): Socket {
     const tls = this.#options.tls;
+    // Not a byte read yet: on the fast path the connection reads into the thread's shared buffer.
+    const shared = this.#fast !== undefined ? adoptForSharedReads(socket) : undefined;
+    if (shared !== undefined) {
+      const plain = (): void => {
+        this.#track(shared.socket);
+        this.#fastConnection(shared.socket, false, shared);
+      };
+      if (tls === undefined) plain();
+      else {
+        sniffSharedReads(shared, (stream, first) => this.#terminateTls(shared.socket, stream, tls, first), (first) => {
+          plain();
+          shared.relay(first);
+        });
+      }
+      shared.socket.resume();
+      return shared.socket;
+    }
     if (tls === undefined) {
       this.#plain(socket);
       socket.resume();
-      return;
+      return socket;
     }
     sniffProtocol(socket, (stream, first) => this.#terminateTls(socket, stream, tls, first), (plain) => this.#plain(plain));
+    return socket;
   }
 
   /** The caller resumes the socket. */
@@ -178,8 +201,8 @@ export class EntryPoint {
     this.#fastConnection(socket, false);
   }
 
-  #fastConnection(socket: Socket, tls: boolean): void {
-    this.#fast!.add(new FastConnection(socket, this.#fastHost!, tls));
+  #fastConnection(socket: Socket, tls: boolean, shared?: SharedReadSocket): void {
+    this.#fast!.add(new FastConnection(socket, this.#fastHost!, tls, shared));
     this.#fastSweep ??= setInterval(this.#sweepFast, Math.max(10, Math.min(FAST_SWEEP_MS, this.#options.readTimeoutMs / 4 || FAST_SWEEP_MS, this.#options.idleTimeoutMs / 4 || FAST_SWEEP_MS))).unref();
   }
 

@@ -7,6 +7,7 @@
  */
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
+import type { SharedReadSocket } from './fast-path/client-reads.ts';
 
 const TLS_HANDSHAKE = 0x16;
 
@@ -22,6 +23,23 @@ export function sniffProtocol(socket: Socket, onTls: (stream: Duplex, first: Buf
     }
   });
   socket.resume();
+}
+
+/**
+ * The same for a socket reading into the thread's shared buffer (fast-path/client-reads.ts): a plain
+ * connection's first read goes to `onPlain` (a view, valid during the call); a TLS one's reads go
+ * to the socket's own stream from then on, copied, and through it to the replaying stream.
+ */
+export function sniffSharedReads(shared: SharedReadSocket, onTls: (stream: Duplex, first: Buffer) => void, onPlain: (first: Buffer) => void): void {
+  shared.setReader((first) => {
+    if (first[0] !== TLS_HANDSHAKE) {
+      onPlain(first);
+      return;
+    }
+    shared.setReader(undefined);
+    const copy = Buffer.from(first);
+    onTls(replaying(shared.socket, copy), copy);
+  });
 }
 
 function replaying(socket: Socket, first: Buffer): Duplex {

@@ -172,8 +172,7 @@ export default async function task(work: WorkerTask): Promise<void> {
       socket.destroy();
       return;
     }
-    entryPoint.accept(socket);
-    await socketClosed(socket);
+    await socketClosed(entryPoint.accept(socket));
     return;
   }
   try {

@@ -36,6 +36,7 @@ import { UpstreamHeadLines } from './upstream-head.ts';
 import { freeParser, HTTPParser, METHODS, ON_BODY, ON_HEADERS, ON_HEADERS_COMPLETE, ON_MESSAGE_COMPLETE, STOP_AFTER_HEAD, type LlhttpParser } from './llhttp.ts';
 import type { FastUpstreams, UpstreamConnection, UpstreamError, UpstreamOwner } from './upstream-connections.ts';
 import { wirePath } from '../wire-path.ts';
+import type { SharedReadSocket } from './client-reads.ts';
 
 /** What the fast path needs of a data plane (DataPlane.fastPath, or the worker's metrics wrapper around it). */
 export interface FastPathPlane {
@@ -134,9 +135,13 @@ export class FastConnection implements UpstreamOwner {
   #idleSince = performance.now();
   /** When the request being read started (the read that brought its first bytes), 0 between requests. */
   #readStartedAt = 0;
+  /** Reads land in the thread's shared buffer: a chunk is valid only during #onData, kept bytes are copied. */
+  readonly #sharedReads: SharedReadSocket | undefined;
 
-  constructor(socket: Socket, host: FastConnectionHost, tls: boolean) {
+  /** `shared`: the socket reads into the shared buffer (client-reads.ts); else it is read as a stream. */
+  constructor(socket: Socket, host: FastConnectionHost, tls: boolean, shared?: SharedReadSocket) {
     this.socket = socket;
+    this.#sharedReads = shared;
     this.#host = host;
     this.#plane = host.plane;
     this.#settings = host.plane.settings(host.name);
@@ -150,7 +155,8 @@ export class FastConnection implements UpstreamOwner {
     parser[ON_MESSAGE_COMPLETE] = this.#onMessageComplete;
     this.#parser = parser;
     socket.setNoDelay(true);
-    socket.on('data', this.#onData);
+    if (shared !== undefined) shared.setReader(this.#onData);
+    else socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
@@ -246,7 +252,7 @@ export class FastConnection implements UpstreamOwner {
       if (this.#current !== undefined || this.#draining || !this.#begin(scanner.method, scanner.target, scanner.minor, scanner.headers, scanner.host, scanner.keepAlive, scanner.bodyLength)) {
         // Parsed again once the open answer left, here or by node:http (which gets the bytes as they came).
         if (this.#current === undefined || this.#draining) this.#handOff = true;
-        this.#pending = at === 0 ? chunk : chunk.subarray(at);
+        this.#pending = this.#keep(at === 0 ? chunk : chunk.subarray(at));
         this.socket.pause();
         return -1;
       }
@@ -255,6 +261,11 @@ export class FastConnection implements UpstreamOwner {
       if (this.#bodyLeft === 0) this.#onMessageComplete();
     }
     return chunk.length;
+  }
+
+  /** Bytes of this read kept beyond it: a copy when the read is a view of the shared buffer. */
+  #keep(chunk: Buffer): Buffer {
+    return this.#sharedReads === undefined ? chunk : Buffer.from(chunk);
   }
 
   /** Not HTTP/1.x as node:http would accept it: 400 and close, as the node:http server's clientError handler does. */
@@ -282,7 +293,8 @@ export class FastConnection implements UpstreamOwner {
 
   #leave(): void {
     this.#release();
-    this.socket.off('data', this.#onData);
+    if (this.#sharedReads !== undefined) this.#sharedReads.setReader(undefined);
+    else this.socket.off('data', this.#onData);
     this.socket.off('end', this.#onEnd);
     this.socket.off('error', this.#onError);
     this.socket.off('close', this.#onClose);
@@ -403,7 +415,8 @@ export class FastConnection implements UpstreamOwner {
   readonly #onBody = (chunk: Buffer): void => {
     const upstream = this.#upstream;
     if (this.#stopped || upstream === undefined || this.#responseDone) return;
-    if (!upstream.write(chunk) && !this.#waitingForUpstream) {
+    // The socket holds a written chunk until the kernel took it, maybe past this read.
+    if (!upstream.write(this.#keep(chunk)) && !this.#waitingForUpstream) {
       this.#waitingForUpstream = true;
       this.socket.pause();
     }
