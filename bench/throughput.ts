@@ -3,14 +3,18 @@
  *
  * 1. Anchors: shared/bench/anchors.sh with our node as the project (`--workers=1`, the whole
  *    process pinned to one core like HAProxy and nginx): requests per proxy CPU-second, median of
- *    the alternated rounds, and our ratio to each anchor.
+ *    the alternated rounds, and our ratio to each anchor; the same for wrk's p50 and p99 latency
+ *    (medians of the rounds' figures, and round by round against HAProxy's in the same cycle).
+ *    Five rounds by default: the node's first round includes its JIT warming up (anchors.sh starts
+ *    every proxy a second before round 1), which a median of five sets aside and a median of three
+ *    may not.
  * 2. Scaling: the same node with 1 and then 2 workers, unpinned (client and origin share the two
  *    cores), alternated rounds: requests/s and requests per node CPU-second.
  *
  * The node runs with the environment it is given: `SY_FAST_PATH=0 node … bench/throughput.ts`
  * measures the full node:http path instead of the default fast path.
  *
- * Usage: node --enable-experimental-regexp-engine bench/throughput.ts [rounds=3] [seconds=8]
+ * Usage: node --enable-experimental-regexp-engine bench/throughput.ts [rounds=5] [seconds=8]
  * Needs nginx, haproxy, wrk, taskset. Writes bench/results/throughput.txt.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -19,7 +23,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const ROUNDS = Number(process.argv[2] ?? 3);
+const ROUNDS = Number(process.argv[2] ?? 5);
 const SECONDS = Number(process.argv[3] ?? 8);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SHARED = fileURLToPath(new URL('../../shared/bench/', import.meta.url));
@@ -46,6 +50,25 @@ const ours = medians.get('project') ?? 0;
 for (const anchor of ['haproxy', 'nginx', 'caddy']) {
   const theirs = medians.get(anchor);
   if (theirs !== undefined && theirs > 0) print(`switchyard ÷ ${anchor}: ${(ours / theirs).toFixed(2)}`);
+}
+// Latency at the same connection count: wrk's p50 and p99 per round (`1.18ms`, `950.00us`).
+const latency = new Map<string, { p50: number[]; p99: number[] }>();
+for (const m of anchors.stdout.matchAll(/^(\S+)\s+\d+\s+[\d.]+\s+[\d.]+\s+\d+\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)/gm)) {
+  const row = latency.get(m[1]!) ?? { p50: [], p99: [] };
+  row.p50.push(milliseconds(Number(m[2]), m[3]!));
+  row.p99.push(milliseconds(Number(m[4]), m[5]!));
+  latency.set(m[1]!, row);
+}
+const ourLatency = latency.get('project');
+if (ourLatency !== undefined) {
+  print('median latency, p50 / p99 (wrk, same connection count):');
+  for (const [name, row] of latency) print(`  ${name} ${median(row.p50).toFixed(2)} / ${median(row.p99).toFixed(2)} ms`);
+  for (const anchor of ['haproxy', 'nginx']) {
+    const theirs = latency.get(anchor);
+    if (theirs === undefined) continue;
+    const perRound = ourLatency.p99.map((p99, i) => p99 / (theirs.p99[i] ?? Number.NaN));
+    print(`switchyard p99 ÷ ${anchor} p99: ${(median(ourLatency.p99) / median(theirs.p99)).toFixed(2)} (medians); round by round ${perRound.map((r) => r.toFixed(2)).join(' ')}`);
+  }
 }
 
 print('');
@@ -88,6 +111,10 @@ const resultFile = `${ROOT}bench/results/throughput.txt`;
 const PREVIOUS = '\n== previous run ==\n';
 const before = existsSync(resultFile) ? readFileSync(resultFile, 'utf8') : '';
 writeFileSync(resultFile, `${lines.join('\n')}\n${before === '' ? '' : `${PREVIOUS}${before}`}`);
+
+function milliseconds(value: number, unit: string): number {
+  return unit === 'us' ? value / 1_000 : unit === 's' ? value * 1_000 : value;
+}
 
 function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -11,6 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,7 @@ function once(port: number, host: string, path = '/'): Promise<{ status: number;
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, worker: String(res.headers['x-switchyard-worker'] ?? '') }));
     });
+    req.setTimeout(10_000, () => req.destroy(Object.assign(new Error('no answer in 10 s'), { code: 'NO_ANSWER' })));
     req.on('error', reject);
     req.end();
   });
@@ -80,16 +82,25 @@ async function debug(node: NodeProcess, id: number, action: 'crash' | 'hang'): P
   assert.equal(res.statusCode, 202);
 }
 
-function startNode(): Promise<NodeProcess> {
+function startNode(mode: 'handoff' | 'reuseport' = 'handoff', webPort = 0): Promise<NodeProcess> {
   return startNodeProcess([
-    '--entryPoints.web.address=127.0.0.1:0',
+    `--entryPoints.web.address=127.0.0.1:${webPort}`,
     '--entryPoints.traefik.address=127.0.0.1:0',
     `--providers.file.filename=${file}`,
     '--providers.providersThrottleDuration=10ms',
     '--api.insecure=true',
     '--ping=true',
     '--workers=2',
-  ], DEBUG_ENV);
+  ], { ...DEBUG_ENV, SY_WORKER_DISPATCH: mode });
+}
+
+/** A loopback port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 before(async () => {
@@ -107,12 +118,12 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('two workers on one port', () => {
+for (const mode of ['handoff', 'reuseport'] as const) describe(`two workers on one port (${mode} dispatch)`, () => {
   let node: NodeProcess;
 
   before(async () => {
     await writeConfig(config(false));
-    node = await startNode();
+    node = await startNode(mode);
   });
 
   after(async () => {
@@ -207,6 +218,44 @@ describe('two workers on one port', () => {
     const answers = await Promise.all(Array.from({ length: 10 }, () => once(node.ports.web!, 'app.test')));
     assert.deepEqual(answers.map((a) => a.status), new Array(10).fill(200));
   });
+});
+
+describe('connections while a node starts', () => {
+  for (const mode of ['handoff', 'reuseport'] as const) {
+    test(`${mode} dispatch: connections made while the node starts wait for its first configuration, then get 200; start-up completes`, async () => {
+      await writeConfig(config(false));
+      const port = await freePort();
+      // Knock on the port until the node is up: the first connections reach the main thread's
+      // listener before any thread listens.
+      let up = false;
+      const knocked: Promise<{ status: number; worker: string } | { error: string }>[] = [];
+      const knocking = (async () => {
+        while (!up && knocked.length < 2_000) {
+          knocked.push(once(port, 'app.test').catch((error: { code?: string }) => ({ error: error.code ?? String(error) })));
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      let node: NodeProcess | undefined;
+      try {
+        node = await startNode(mode, port);
+      } finally {
+        up = true;
+        await knocking;
+      }
+      try {
+        // Refused before the port was bound; every connection made after it is answered, those
+        // the main thread took before the threads were ready by the threads.
+        const outcomes = await Promise.all(knocked);
+        const early = outcomes.filter((a) => !('error' in a && a.error === 'ECONNREFUSED'));
+        assert.ok(early.length > 0, 'some connections were made while the node started');
+        assert.deepEqual(early.filter((a) => !('status' in a) || a.status !== 200), [], 'every connection accepted while starting got its 200');
+        const answers = await Promise.all(Array.from({ length: 10 }, () => once(port, 'app.test')));
+        assert.deepEqual(answers.map((a) => a.status), new Array(10).fill(200));
+      } finally {
+        assert.equal(await node.stop(), 0);
+      }
+    });
+  }
 });
 
 describe('SIGTERM', () => {

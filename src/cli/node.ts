@@ -257,8 +257,10 @@ export async function startNode(config: StaticConfig, logger: Logger): Promise<R
       ports.set(API_ENTRY_POINT, (await listenOrExplain(() => api!.listen(port, host), API_ENTRY_POINT, address)).port);
     }
     await configured;
-    // Every thread serves the first configuration before the node counts as started.
+    // Every thread serves the first configuration before a connection reaches one, and before the
+    // node counts as started.
     await workers.pool.applied(controlPlane.view.revision);
+    await workers.open();
     await registry?.start();
     clusterTls?.startLeadership();
   } catch (error) {

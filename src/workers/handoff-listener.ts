@@ -46,10 +46,13 @@ export class HandoffListener {
     for (const socket of this.#queued.splice(0)) dispatch(this.name, socket);
   }
 
-  /** Stops accepting. Connections already handed over are the workers' to finish. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting. Connections already handed over are the workers' to finish: this does not
+   * wait for them (the server's close callback would, and a socket transferred to a thread is never
+   * closed on this one, so it would wait for ever).
+   */
+  close(): void {
     for (const socket of this.#queued.splice(0)) socket.destroy();
-    if (!this.#server.listening) return;
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    if (this.#server.listening) this.#server.close();
   }
 }

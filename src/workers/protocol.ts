@@ -82,7 +82,11 @@ export type DownMessage =
   | { readonly type: 'flush'; readonly request: number }
   | { readonly type: 'drain'; readonly graceMs: number }
   /** Debug-only (SY_DEBUG_WORKER_API=1): make this worker crash, hang, or run slowly, for tests and benchmarks. */
-  | { readonly type: 'debug'; readonly action: 'crash' | 'hang' | 'slow' };
+  | { readonly type: 'debug'; readonly action: 'crash' | 'hang' | 'slow' }
+  /** reuseport mode: a connection the main thread's placeholder listener took before the threads
+   * listened (transferred with the message; its thread is busy with its `serve` task, so it cannot
+   * come as a Piscina task). */
+  | { readonly type: 'connection'; readonly entryPoint: string; readonly socket: unknown };
 
 /** One worker → main thread. `hello` goes through Piscina's parent port; the rest on the control port. */
 export type UpMessage =

@@ -72,7 +72,7 @@ export class WorkerDataPlane {
 
   /**
    * Binds every entry point on the main thread first (a port in use fails here, with the flag to
-   * fix), starts the threads, then lets connections through.
+   * fix) and starts the threads; `open` then lets connections through.
    */
   static async start(options: WorkerDataPlaneOptions): Promise<WorkerDataPlane> {
     const listeners: HandoffListener[] = [];
@@ -120,21 +120,33 @@ export class WorkerDataPlane {
         onWorkerGone: (slot) => metrics?.dropWorker(slot),
       });
       plane = new WorkerDataPlane(pool, metrics, listeners, bound, options.mode);
-      const dispatch = pool.dispatch.bind(pool);
-      if (options.mode === 'reuseport') {
-        await pool.serve();
-        // The threads hold the port now; what the placeholder took meanwhile is handed over.
-        for (const listener of listeners) listener.attach(dispatch);
-        await Promise.all(listeners.map((l) => l.close()));
-      } else {
-        for (const listener of listeners) listener.attach(dispatch);
-      }
       return plane;
     } catch (error) {
-      await Promise.allSettled(listeners.map((l) => l.close()));
+      for (const listener of listeners) listener.close();
       await pool?.drain(0);
       throw error;
     }
+  }
+
+  /**
+   * Lets connections through, once every thread serves the first configuration (a connection served
+   * before would get a 404 for a route the node has): until then the main thread's listeners hold
+   * what they accept, paused. Handoff: the listeners hand each connection to the threads from now
+   * on. Reuseport: the threads join the port, the main thread's listeners hand over what they held
+   * and close.
+   */
+  async open(): Promise<void> {
+    if (this.#mode === 'reuseport') {
+      await this.pool.serve();
+      const handOver = this.pool.handOver.bind(this.pool);
+      for (const listener of this.#listeners) {
+        listener.attach(handOver);
+        listener.close();
+      }
+      return;
+    }
+    const dispatch = this.pool.dispatch.bind(this.pool);
+    for (const listener of this.#listeners) listener.attach(dispatch);
   }
 
   get mode(): DispatchMode {
@@ -170,7 +182,7 @@ export class WorkerDataPlane {
 
   /** Stops accepting (main-thread listeners first), then every worker finishes its requests within `graceMs`. */
   async drain(graceMs: number): Promise<void> {
-    await Promise.allSettled(this.#listeners.map((l) => l.close()));
+    for (const listener of this.#listeners) listener.close();
     await this.pool.drain(graceMs);
   }
 

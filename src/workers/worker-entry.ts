@@ -124,6 +124,13 @@ function onMessage(message: DownMessage): void {
     case 'drain':
       drained ??= drain(message.graceMs);
       return;
+    case 'connection': {
+      const socket = message.socket as Socket;
+      const entryPoint = entryPoints.get(message.entryPoint);
+      if (entryPoint === undefined) socket.destroy();
+      else entryPoint.accept(socket);
+      return;
+    }
     case 'debug':
       logger.warn({ action: message.action }, 'debug request: this worker will %s', message.action);
       if (message.action === 'crash') {

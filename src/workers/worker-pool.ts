@@ -14,7 +14,7 @@
  * (`workerFailsDuringBootstrap`); that case is logged as an error and shows in `switchyard_workers`.
  */
 import type { Socket } from 'node:net';
-import type { MessagePort, Worker } from 'node:worker_threads';
+import type { MessagePort, TransferListItem, Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { SwitchyardError } from '../errors.ts';
@@ -78,6 +78,7 @@ export class WorkerPool {
   #logLevel: string | undefined;
   #restarts = 0;
   #nextFlush = 1;
+  #nextHandOver = 0;
   #closing = false;
   #listenFailure: SwitchyardError | undefined;
   /** A thread failed before every thread was up (a module that does not load): start-up fails at once. */
@@ -196,6 +197,21 @@ export class WorkerPool {
       if (!socket.destroyed) socket.destroy();
       if (!this.#closing) this.#options.logger.debug({ err: error }, 'connection task ended with its worker');
     });
+  }
+
+  /**
+   * Reuseport mode: a connection taken by the main thread goes straight to a listening thread, in
+   * turn (the threads' `serve` tasks hold Piscina's one task slot each, so a `connection` task
+   * would wait for ever).
+   */
+  handOver(entryPoint: string, socket: Socket): void {
+    const listening = this.#ready().filter((t) => t.listening);
+    if (listening.length === 0) {
+      socket.destroy();
+      return;
+    }
+    const thread = listening[this.#nextHandOver++ % listening.length]!;
+    thread.port.postMessage({ type: 'connection', entryPoint, socket } satisfies DownMessage, [socket as unknown as TransferListItem]);
   }
 
   /** Reuseport mode: every thread listens; resolves once all of them do. */
