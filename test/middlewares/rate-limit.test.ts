@@ -18,14 +18,28 @@ test('burst then 429 with Retry-After and X-Retry-In', async () => {
 });
 
 test('a token due within maxDelay delays the request instead of refusing it', async () => {
-  const mw = rateLimit.compile(options({ average: 10, burst: 1 }), keyOf('rateLimit'))(answer(), wrapContext());
-  assert.equal((await run(mw)).res.status, 200);
-  // 10/s: the next token is 100 ms away, above maxDelay (1/(2·10) s = 50 ms): refused.
-  assert.equal((await run(mw)).res.status, 429);
-  await new Promise((r) => setTimeout(r, 70));
-  const started = performance.now();
-  assert.equal((await run(mw)).res.status, 200, 'about 30 ms away: waited for');
-  assert.ok(performance.now() - started >= 15);
+  // Real time: on a loaded machine a timer can fire late enough to spoil the setting (the token
+  // already there), so the setting is checked and the case tried again, up to five times.
+  for (let attempt = 1; ; attempt++) {
+    const mw = rateLimit.compile(options({ average: 10, burst: 1 }), keyOf('rateLimit'))(answer(), wrapContext());
+    const t0 = performance.now();
+    assert.equal((await run(mw)).res.status, 200);
+    // 10/s: the next token is 100 ms away, above maxDelay (1/(2·10) s = 50 ms): refused.
+    const refused = (await run(mw)).res.status;
+    const afterRefusal = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, Math.max(0, 65 - (performance.now() - t0))));
+    const started = performance.now();
+    const status = (await run(mw)).res.status;
+    const waited = performance.now() - started;
+    // The setting held: refused well before the token, and asked again 10-45 ms before it.
+    if (afterRefusal < 40 && started - t0 < 90) {
+      assert.equal(refused, 429);
+      assert.equal(status, 200, 'about 30 ms away: waited for');
+      assert.ok(waited >= 100 - (started - t0) - 10, `waited ${waited.toFixed(1)} ms for a token ${(100 - (started - t0)).toFixed(1)} ms away`);
+      return;
+    }
+    assert.ok(attempt < 5, 'the machine was too busy to time this five times in a row');
+  }
 });
 
 test('sourceCriterion.requestHeaderName keys buckets by header; average 0 means no limit', async () => {
