@@ -56,4 +56,11 @@ test('one leader orders once; a non-leader answers the CA; all nodes serve the c
     return c?.servedBy?.length === 3 ? c.servedBy : undefined;
   });
   assert.deepEqual(served, ['node-1', 'node-2', 'node-3']);
+
+  // No router wants it any more: its status goes (the certificate stays, for a router that comes back).
+  assert.deepEqual(Object.keys(await cluster.client.getAll().prefix('switchyard/acme/status/').strings()), ['switchyard/acme/status/site.test']);
+  await cluster.client.delete().prefix('traefik/http/routers/site/').exec();
+  await until('the status of the unwanted certificate to be deleted', async () =>
+    Object.keys(await cluster.client.getAll().prefix('switchyard/acme/status/').strings()).length === 0 ? true : undefined, 20_000);
+  assert.deepEqual(Object.keys(await cluster.client.getAll().prefix('switchyard/certificates/').strings()), ['switchyard/certificates/site.test']);
 });

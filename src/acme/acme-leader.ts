@@ -46,6 +46,8 @@ export class AcmeLeader {
   readonly #o: AcmeLeaderOptions;
   readonly #stop = new AbortController();
   #wanted: ReadonlyMap<string, CertificateRequest> = new Map();
+  /** The routers were read at least once: `#wanted` is what they want, not merely nothing known yet. */
+  #wantedKnown = false;
   #wake: (() => void) | undefined;
   #leadership: Leadership | undefined;
   #running: Promise<void> | undefined;
@@ -65,6 +67,7 @@ export class AcmeLeader {
   /** The certificates the routers want now; the leader reconciles promptly. */
   setWanted(wanted: ReadonlyMap<string, CertificateRequest>): void {
     this.#wanted = wanted;
+    this.#wantedKnown = true;
     this.#wake?.();
   }
 
@@ -130,7 +133,7 @@ export class AcmeLeader {
     const done = AbortSignal.any([leadership.lost, this.#stop.signal]);
     while (!done.aborted) {
       await this.#rotateTicketKeys(leadership);
-      await manager?.reconcile(this.#wanted);
+      await manager?.reconcile(this.#wanted, this.#wantedKnown);
       const due = Math.min(manager?.nextDue(this.#wanted) ?? Number.POSITIVE_INFINITY, (this.#o.state.ticketKeysRotatedAt ?? 0) + TICKET_KEY_LIFETIME_MS);
       const wait = Math.max(1_000, Math.min(60_000, due - Date.now()));
       await new Promise<void>((resolve) => {

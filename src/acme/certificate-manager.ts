@@ -59,8 +59,13 @@ export class CertificateManager {
     this.#keys = stateKeys(options.stateKey);
   }
 
-  /** One pass over the wanted certificates; returns when each is fine, failed or backing off. */
-  async reconcile(wanted: ReadonlyMap<string, CertificateRequest>): Promise<void> {
+  /**
+   * One pass over the wanted certificates; returns when each is fine, failed or backing off. With
+   * `prune` (the routers were read), the statuses of certificates no router wants any more are
+   * deleted, so `status` and /api/cluster stop listing them; the certificates themselves stay (a
+   * router naming them again is served at once, as Traefik keeps them in acme.json).
+   */
+  async reconcile(wanted: ReadonlyMap<string, CertificateRequest>, prune = false): Promise<void> {
     for (const request of wanted.values()) {
       this.#o.leadership.lost.throwIfAborted();
       const resolver = this.#o.resolvers.get(request.resolver);
@@ -81,6 +86,12 @@ export class CertificateManager {
         this.#o.logger.error({ certId: request.certId, domains: request.domains, resolver: request.resolver, failures: count, retryInMs: Math.round(delay), error: message }, 'ACME order failed');
         await this.#status(request, message, count, Date.now() + delay).catch(() => {});
       }
+    }
+    if (!prune) return;
+    for (const status of this.#o.state.statuses()) {
+      if (wanted.has(status.certId)) continue;
+      this.#failures.delete(status.certId);
+      if (!(await this.#o.store.guardedDelete(this.#o.leadership, this.#keys.status(status.certId)))) throw new LostLeadershipError(this.#keys.status(status.certId));
     }
   }
 
