@@ -3,6 +3,7 @@
  * (`pauseOnConnect`) and hands each one to the worker threads (`dispatch`), as Node 24 allows an
  * accepted socket to be transferred to a worker thread (nodejs/node#64225).
  *
+ * Until `attach` (once every thread serves the first configuration) it holds what it accepts.
  * In handoff mode this is the entry point's only listener. In reuseport mode it binds the port
  * first (so `:0` resolves to one port every thread can join, and a port in use fails start-up with
  * a clear error), takes the few connections that arrive before the threads listen, and is closed
@@ -47,9 +48,8 @@ export class HandoffListener {
   }
 
   /**
-   * Stops accepting. Connections already handed over are the workers' to finish: this does not
-   * wait for them (the server's close callback would, and a socket transferred to a thread is never
-   * closed on this one, so it would wait for ever).
+   * Stops accepting, without waiting for the connections it accepted (the server's close callback
+   * would): those handed over are the threads' to finish, and a drain waits for the threads.
    */
   close(): void {
     for (const socket of this.#queued.splice(0)) socket.destroy();
