@@ -1,9 +1,10 @@
 /**
  * @module One port, both protocols, as Traefik's entry points: the first byte of a connection tells
  * a TLS ClientHello (0x16, a handshake record) from plain HTTP. Plain sockets go to the HTTP server
- * with the byte put back (`unshift`, which Node's HTTP parser honours). The TLS server reads from the
- * native handle and would miss a put-back byte, so a TLS connection is handed over through a small
- * replaying stream instead; that costs a JS hop per TLS record, only on TLS connections.
+ * with the byte put back (`unshift`, which Node's HTTP parser honours). A socket read as a stream
+ * (fast path off) hands a TLS connection over through a small replaying stream, a JS hop per TLS
+ * record; a socket reading into the shared buffer (the fast path's) gets its first read put back on
+ * the socket itself, which a TLSSocket feeds to its native TLS layer before reading the handle.
  */
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
@@ -27,8 +28,10 @@ export function sniffProtocol(socket: Socket, onTls: (stream: Duplex, first: Buf
 
 /**
  * The same for a socket reading into the thread's shared buffer (fast-path/client-reads.ts): a plain
- * connection's first read goes to `onPlain` (a view, valid during the call); a TLS one's reads go
- * to the socket's own stream from then on, copied, and through it to the replaying stream.
+ * connection's first read goes to `onPlain` (a view, valid during the call). A TLS one gets the
+ * socket itself, its first read put back on it: a TLSSocket made over a net.Socket feeds what the
+ * socket holds to its native TLS layer (`receive`) and then reads the handle natively, so TLS
+ * records no longer take a JS hop (the replaying stream above is for sockets read as streams).
  */
 export function sniffSharedReads(shared: SharedReadSocket, onTls: (stream: Duplex, first: Buffer) => void, onPlain: (first: Buffer) => void): void {
   shared.setReader((first) => {
@@ -38,7 +41,9 @@ export function sniffSharedReads(shared: SharedReadSocket, onTls: (stream: Duple
     }
     shared.setReader(undefined);
     const copy = Buffer.from(first);
-    onTls(replaying(shared.socket, copy), copy);
+    shared.socket.pause();
+    shared.socket.unshift(copy);
+    onTls(shared.socket, copy);
   });
 }
 

@@ -213,6 +213,22 @@ for (const fastPath of [true, false]) {
       }
     });
 
+    test('over TLS, a 3 MiB body in pieces reaches the upstream whole and the connection serves the next request', async () => {
+      const client = await RawHttpClient.openTls(node.web);
+      try {
+        const body = randomBytes(3 * 1024 * 1024);
+        client.send(`POST /plain/upload HTTP/1.1\r\nHost: a.test\r\nContent-Length: ${body.length}\r\n\r\n`);
+        for (let at = 0; at < body.length; at += 100_000) client.send(body.subarray(at, at + 100_000));
+        assert.equal((await client.response()).body.toString(), `${body.length} ${createHash('sha256').update(body).digest('hex')}`);
+        client.send('GET /plain/after HTTP/1.1\r\nHost: a.test\r\n\r\n');
+        const after = await client.response();
+        assert.equal(after.body.toString(), 'saw /plain/after');
+        assert.equal(after.headers['x-saw-proto'], 'https');
+      } finally {
+        client.close();
+      }
+    });
+
     test('pipelined requests are answered in order, a slow first one and one needing the full path included', async () => {
       const client = await RawHttpClient.open(node.web);
       try {
