@@ -16,7 +16,7 @@
  * of valid and hostile heads against llhttp itself): same method, target, version, header pairs
  * as received, body length and keep-alive.
  */
-import { TOKEN, VALUE } from './http-chars.ts';
+import { CR, equalsLower, HTAB, isDigit, LF, SP, TOKEN, VALUE } from './http-chars.ts';
 
 /** Bytes taken in the target: visible ASCII but `#`. */
 const TARGET = new Uint8Array(256);
@@ -26,10 +26,6 @@ TARGET[0x23] = 0;
 /** Well below llhttp's 16 KiB, so the scanner never takes a head llhttp would find too large. */
 export const HEAD_LIMIT = 8 * 1024;
 const HEADER_LIMIT = 64;
-const CR = 0x0d;
-const LF = 0x0a;
-const SP = 0x20;
-const TAB = 0x09;
 const COLON = 0x3a;
 const SLASH = 0x2f;
 /** ` HTTP/1.` after the target. */
@@ -104,46 +100,49 @@ export class RequestScanner {
       while (i < limit && VALUE[chunk[i]!] === 1) i++;
       if (i + 1 >= limit || chunk[i] !== CR || chunk[i + 1] !== LF) return -1;
       const valueEnd = i;
-      if (valueEnd > valueStart && (chunk[valueEnd - 1] === SP || chunk[valueEnd - 1] === TAB)) return -1;
-      if (chunk[valueStart] === TAB) return -1;
+      if (valueEnd > valueStart && (chunk[valueEnd - 1] === SP || chunk[valueEnd - 1] === HTAB)) return -1;
+      if (chunk[valueStart] === HTAB) return -1;
       i += 2;
       const name = chunk.toString('latin1', nameStart, nameEnd);
       const value = valueEnd > valueStart ? chunk.toString('latin1', valueStart, valueEnd) : '';
+      // Names and values compared as bytes: no lowercased copy per header.
       switch (nameEnd - nameStart) {
         case 4:
-          if (name.toLowerCase() === 'host') {
+          if (equalsLower(chunk, nameStart, nameEnd, 'host')) {
             // A second Host is refused by the full path (400); llhttp takes the head to get it there.
             if (host !== undefined) return -1;
             host = value;
           }
           break;
         case 6:
-          if (name.toLowerCase() === 'expect') return -1;
+          if (equalsLower(chunk, nameStart, nameEnd, 'expect')) return -1;
           break;
         case 7:
-          if (name.toLowerCase() === 'upgrade') return -1;
+          if (equalsLower(chunk, nameStart, nameEnd, 'upgrade')) return -1;
           break;
         case 10:
-          if (name.toLowerCase() === 'connection') {
+          if (equalsLower(chunk, nameStart, nameEnd, 'connection')) {
             if (connection !== 0) return -1;
-            const lower = value.toLowerCase();
-            if (lower === 'close') connection = 1;
-            else if (lower === 'keep-alive') connection = 2;
+            if (equalsLower(chunk, valueStart, valueEnd, 'close')) connection = 1;
+            else if (equalsLower(chunk, valueStart, valueEnd, 'keep-alive')) connection = 2;
             else return -1;
           }
           break;
         case 14:
-          if (name.toLowerCase() === 'content-length') {
-            if (bodyLength !== -1 || value.length === 0 || value.length > 15) return -1;
-            for (let k = valueStart; k < valueEnd; k++) if (chunk[k]! < 0x30 || chunk[k]! > 0x39) return -1;
-            bodyLength = Number(value);
+          if (equalsLower(chunk, nameStart, nameEnd, 'content-length')) {
+            if (bodyLength !== -1 || valueEnd === valueStart || valueEnd - valueStart > 15) return -1;
+            bodyLength = 0;
+            for (let k = valueStart; k < valueEnd; k++) {
+              if (!isDigit(chunk[k]!)) return -1;
+              bodyLength = bodyLength * 10 + chunk[k]! - 0x30;
+            }
           }
           break;
         case 16:
-          if (name.toLowerCase() === 'proxy-connection') return -1;
+          if (equalsLower(chunk, nameStart, nameEnd, 'proxy-connection')) return -1;
           break;
         case 17:
-          if (name.toLowerCase() === 'transfer-encoding') return -1;
+          if (equalsLower(chunk, nameStart, nameEnd, 'transfer-encoding')) return -1;
           break;
       }
       headers.push(name, value);

@@ -24,7 +24,7 @@ import { connect, type Socket } from 'node:net';
 import { HOP_BY_HOP as HOP_BY_HOP_NAMES } from '../hop-by-hop.ts';
 import type { UpstreamTimeouts } from '../upstream-pools.ts';
 import type { UpstreamServer } from '../upstream-server.ts';
-import { TOKEN, VALUE_OBS } from './http-chars.ts';
+import { CR, equalsLower, HTAB, isDigit, LF, SP, TOKEN, VALUE_OBS } from './http-chars.ts';
 import { freeParser, HTTPParser, NO_BODY, ON_MESSAGE_BEGIN, ON_BODY, ON_HEADERS, ON_HEADERS_COMPLETE, ON_MESSAGE_COMPLETE, type LlhttpParser } from './llhttp.ts';
 
 /** What an upstream connection reports to the exchange that holds it. */
@@ -60,8 +60,6 @@ const CHECK_IDLE_MS = 500;
 /** Every upstream read of this thread lands here (onread): Node's default read size. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const HEAD_END = Buffer.from('\r\n\r\n');
-const SPACE = 0x20;
-const TAB = 0x09;
 /** Header lines a scanned head may have; more go to llhttp. */
 const MAX_LINES = 100;
 /** Per header line of the head being scanned: start, colon, value start, value end, kind. Reused: a scan runs to its end synchronously. */
@@ -309,9 +307,9 @@ export class UpstreamConnection {
     if (end < 13 || chunk[0] !== 0x48 || !startsWithVersion(chunk)) return false;
     const status = (chunk[9]! - 0x30) * 100 + (chunk[10]! - 0x30) * 10 + (chunk[11]! - 0x30);
     if (!isDigit(chunk[9]!) || !isDigit(chunk[10]!) || !isDigit(chunk[11]!) || status < 200 || status === 204 || status === 304) return false;
-    let lineEnd = chunk.indexOf(0x0d, 12);
-    if (chunk[12] !== SPACE && lineEnd !== 12) return false;
-    if (chunk[lineEnd + 1] !== 0x0a) return false;
+    let lineEnd = chunk.indexOf(CR, 12);
+    if (chunk[12] !== SP && lineEnd !== 12) return false;
+    if (chunk[lineEnd + 1] !== LF) return false;
     for (let i = 13; i < lineEnd; i++) if (VALUE_OBS[chunk[i]!] !== 1) return false;
     const message = lineEnd === 15 && chunk[13] === 0x4f && chunk[14] === 0x4b ? 'OK' : lineEnd > 13 ? chunk.toString('latin1', 13, lineEnd) : '';
     let count = 0;
@@ -321,8 +319,8 @@ export class UpstreamConnection {
     // Every line is `name: value` exactly and no Connection header names other headers: relayed as received.
     let asReceived = true;
     for (let start = lineEnd + 2; start < end + 2; start = lineEnd + 2) {
-      lineEnd = chunk.indexOf(0x0d, start);
-      if (chunk[lineEnd + 1] !== 0x0a) return false;
+      lineEnd = chunk.indexOf(CR, start);
+      if (chunk[lineEnd + 1] !== LF) return false;
       let colon = start;
       while (colon < lineEnd && chunk[colon] !== 0x3a) {
         if (TOKEN[chunk[colon]!] !== 1) return false;
@@ -331,10 +329,10 @@ export class UpstreamConnection {
       if (colon === start || colon === lineEnd || count === MAX_LINES) return false;
       let from = colon + 1;
       let to = lineEnd;
-      while (from < to && (chunk[from] === SPACE || chunk[from] === TAB)) from++;
-      while (to > from && (chunk[to - 1] === SPACE || chunk[to - 1] === TAB)) to--;
+      while (from < to && (chunk[from] === SP || chunk[from] === HTAB)) from++;
+      while (to > from && (chunk[to - 1] === SP || chunk[to - 1] === HTAB)) to--;
       for (let i = from; i < to; i++) if (VALUE_OBS[chunk[i]!] !== 1) return false;
-      if (from !== colon + 2 || chunk[colon + 1] !== SPACE || to !== lineEnd) asReceived = false;
+      if (from !== colon + 2 || chunk[colon + 1] !== SP || to !== lineEnd) asReceived = false;
       const kind = headerKind(chunk, start, colon);
       switch (kind) {
         case CONNECTION:
@@ -499,13 +497,6 @@ function startsWithVersion(chunk: Buffer): boolean {
   return true;
 }
 
-/** The bytes from..to are `lower`, letters in any case (only for token or value bytes: `| 0x20` folds nothing else onto a letter or `-`). */
-function equalsLower(chunk: Buffer, from: number, to: number, lower: string): boolean {
-  if (to - from !== lower.length) return false;
-  for (let i = 0; i < lower.length; i++) if ((chunk[from + i]! | 0x20) !== lower.charCodeAt(i)) return false;
-  return true;
-}
-
 /** What a header name means to the relay, read from the bytes (no string made). */
 function headerKind(chunk: Buffer, from: number, to: number): number {
   switch (to - from) {
@@ -522,8 +513,4 @@ function headerKind(chunk: Buffer, from: number, to: number): number {
   const names = HOP_NAMES.get(to - from);
   if (names !== undefined) for (const name of names) if (equalsLower(chunk, from, to, name)) return HOP_BY_HOP;
   return OTHER;
-}
-
-function isDigit(byte: number): boolean {
-  return byte >= 0x30 && byte <= 0x39;
 }
