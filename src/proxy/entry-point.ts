@@ -173,7 +173,7 @@ export class EntryPoint {
       };
       if (tls === undefined) plain();
       else {
-        sniffSharedReads(shared, (stream, first) => this.#terminateTls(shared.socket, stream, tls, first), (first) => {
+        sniffSharedReads(shared, (socket, first) => this.#terminateTls(socket, tls, first), (first) => {
           plain();
           shared.relay(first);
         });
@@ -186,7 +186,7 @@ export class EntryPoint {
       socket.resume();
       return socket;
     }
-    sniffProtocol(socket, (stream, first) => this.#terminateTls(socket, stream, tls, first), (plain) => this.#plain(plain));
+    sniffProtocol(socket, (tlsSocket, first) => this.#terminateTls(tlsSocket, tls, first), (plain) => this.#plain(plain));
     return socket;
   }
 
@@ -221,10 +221,10 @@ export class EntryPoint {
   }
 
   /**
-   * The TLS socket is made here rather than by a tls.Server, so that it can carry the client's
-   * address (a TLS socket over a JS stream has none of its own) before HTTP sees it.
+   * The TLS socket is made here over the raw socket (its ClientHello put back on it) rather than by
+   * a tls.Server, which would accept on its own: the port is shared with plain HTTP.
    */
-  #terminateTls(raw: Socket, stream: Duplex, tls: TlsState, first: Buffer): void {
+  #terminateTls(raw: Socket, tls: TlsState, first: Buffer): void {
     this.#rawTls.add(raw);
     raw.once('close', () => this.#rawTls.delete(raw));
     // A TLS-ALPN-01 validation (RFC 8737): the CA offers only acme-tls/1 and must see the challenge
@@ -233,7 +233,7 @@ export class EntryPoint {
     if (hello?.alpn.includes(ACME_TLS_ALPN) === true && hello.serverName !== undefined) {
       const context = tls.alpnChallenge(hello.serverName);
       if (context !== undefined) {
-        const challenge = new TLSSocket(stream, { isServer: true, secureContext: context, ALPNProtocols: [ACME_TLS_ALPN] });
+        const challenge = new TLSSocket(raw, { isServer: true, secureContext: context, ALPNProtocols: [ACME_TLS_ALPN] });
         challenge.on('error', () => challenge.destroy());
         challenge.once('secure', () => challenge.end());
         return;
@@ -241,18 +241,13 @@ export class EntryPoint {
     }
     // Judged after the handshake by the policy the socket was made with (client-auth.ts).
     const clientAuth = tls.clientAuth;
-    const secure = new TLSSocket(stream, {
+    const secure = new TLSSocket(raw, {
       isServer: true,
       secureContext: tls.defaultContext,
       SNICallback: tls.sniCallback,
       ALPNCallback: ({ protocols }) => protocols.find((p) => tls.alpnProtocols.includes(p)),
       requestCert: clientAuth.requestCert,
       rejectUnauthorized: clientAuth.rejectUnauthorized,
-    });
-    Object.defineProperties(secure, {
-      remoteAddress: { value: raw.remoteAddress },
-      remotePort: { value: raw.remotePort },
-      localPort: { value: raw.localPort },
     });
     const timer = setTimeout(() => secure.destroy(), HANDSHAKE_TIMEOUT_MS);
     // Handshake failures (scanners, sniStrict refusals) end that connection only.

@@ -7,12 +7,11 @@
  * keep-alive HTTPS was a third slower.)
  */
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { SharedReadSocket } from './fast-path/client-reads.ts';
 
 const TLS_HANDSHAKE = 0x16;
 
-export function sniffProtocol(socket: Socket, onTls: (stream: Duplex, first: Buffer) => void, onPlain: (socket: Socket) => void): void {
+export function sniffProtocol(socket: Socket, onTls: (socket: Socket, first: Buffer) => void, onPlain: (socket: Socket) => void): void {
   socket.once('data', (first: Buffer) => {
     socket.pause();
     socket.unshift(first);
@@ -32,7 +31,7 @@ export function sniffProtocol(socket: Socket, onTls: (stream: Duplex, first: Buf
  * and put back on the socket, whose reads go to its stream from then on (the TLS layer takes them
  * natively once it wraps the socket).
  */
-export function sniffSharedReads(shared: SharedReadSocket, onTls: (stream: Duplex, first: Buffer) => void, onPlain: (first: Buffer) => void): void {
+export function sniffSharedReads(shared: SharedReadSocket, onTls: (socket: Socket, first: Buffer) => void, onPlain: (first: Buffer) => void): void {
   shared.setReader((first) => {
     if (first[0] !== TLS_HANDSHAKE) {
       onPlain(first);
