@@ -8,7 +8,9 @@
  *    Five rounds by default: the node's first round includes its JIT warming up (anchors.sh starts
  *    every proxy a second before round 1), which a median of five sets aside and a median of three
  *    may not.
- * 2. Scaling: the same node with 1 and then 2 workers, unpinned (client and origin share the two
+ * 2. The same anchors with bench/bare-forwarder.ts, Node's ceiling, as the project: the runtime's own
+ *    throughput and tail on this machine, to read ours against.
+ * 3. Scaling: the same node with 1 and then 2 workers, unpinned (client and origin share the two
  *    cores), alternated rounds: requests/s and requests per node CPU-second.
  *
  * The node runs with the environment it is given: `SY_FAST_PATH=0 node … bench/throughput.ts`
@@ -41,35 +43,15 @@ print(`throughput: ${new Date().toISOString()}, Node ${process.version}, ${cpus(
 print(`dispatch mode: ${process.env.SY_WORKER_DISPATCH ?? 'handoff (default)'}`);
 print(`fast path: ${process.env.SY_FAST_PATH === '0' ? 'off (SY_FAST_PATH=0)' : 'on (default)'}`);
 print('');
-print(`== anchors (shared/bench/anchors.sh -r ${ROUNDS} -s ${SECONDS}; proxy alone on one core) ==`);
-const anchors = spawnSync('bash', [`${SHARED}anchors.sh`, '-r', String(ROUNDS), '-s', String(SECONDS), '-p', nodeCommand(1, 9104)], { encoding: 'utf8' });
-for (const line of anchors.stdout.trimEnd().split('\n')) print(line);
-const medians = new Map<string, number>();
-for (const m of anchors.stdout.matchAll(/^ {2}(\S+) (\d+)$/gm)) medians.set(m[1]!, Number(m[2]));
-const ours = medians.get('project') ?? 0;
-for (const anchor of ['haproxy', 'nginx', 'caddy']) {
-  const theirs = medians.get(anchor);
-  if (theirs !== undefined && theirs > 0) print(`switchyard ÷ ${anchor}: ${(ours / theirs).toFixed(2)}`);
-}
-// Latency at the same connection count: wrk's p50 and p99 per round (`1.18ms`, `950.00us`).
-const latency = new Map<string, { p50: number[]; p99: number[] }>();
-for (const m of anchors.stdout.matchAll(/^(\S+)\s+\d+\s+[\d.]+\s+[\d.]+\s+\d+\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)/gm)) {
-  const row = latency.get(m[1]!) ?? { p50: [], p99: [] };
-  row.p50.push(milliseconds(Number(m[2]), m[3]!));
-  row.p99.push(milliseconds(Number(m[4]), m[5]!));
-  latency.set(m[1]!, row);
-}
-const ourLatency = latency.get('project');
-if (ourLatency !== undefined) {
-  print('median latency, p50 / p99 (wrk, same connection count):');
-  for (const [name, row] of latency) print(`  ${name} ${median(row.p50).toFixed(2)} / ${median(row.p99).toFixed(2)} ms`);
-  for (const anchor of ['haproxy', 'nginx']) {
-    const theirs = latency.get(anchor);
-    if (theirs === undefined) continue;
-    const perRound = ourLatency.p99.map((p99, i) => p99 / (theirs.p99[i] ?? Number.NaN));
-    print(`switchyard p99 ÷ ${anchor} p99: ${(median(ourLatency.p99) / median(theirs.p99)).toFixed(2)} (medians); round by round ${perRound.map((r) => r.toFixed(2)).join(' ')}`);
-  }
-}
+const switchyard = anchorsRun('switchyard', nodeCommand(1, 9104));
+print('');
+// The same anchors with Node's ceiling as the project: whatever tail or CPU cost it shows is the
+// runtime's, not ours, and each run's ratios to HAProxy make the two runs comparable.
+const ceiling = anchorsRun('bare Node forwarder', `${process.execPath} ${ROOT}bench/bare-forwarder.ts 127.0.0.1:9104 127.0.0.1:9001`);
+print('');
+print('== switchyard against Node\'s ceiling (each as a ratio to HAProxy in its own run) ==');
+print(`requests per CPU-second ÷ haproxy: switchyard ${switchyard.throughput.toFixed(2)}, bare Node forwarder ${ceiling.throughput.toFixed(2)}`);
+print(`p99 ÷ haproxy p99 (median of the round-by-round ratios): switchyard ${switchyard.p99.toFixed(2)}, bare Node forwarder ${ceiling.p99.toFixed(2)}`);
 
 print('');
 print(`== scaling: 1 vs 2 workers, unpinned, wrk -t1 -c64 -d${SECONDS}s keep-alive, ${ROUNDS} alternated rounds ==`);
@@ -111,6 +93,46 @@ const resultFile = `${ROOT}bench/results/throughput.txt`;
 const PREVIOUS = '\n== previous run ==\n';
 const before = existsSync(resultFile) ? readFileSync(resultFile, 'utf8') : '';
 writeFileSync(resultFile, `${lines.join('\n')}\n${before === '' ? '' : `${PREVIOUS}${before}`}`);
+
+/**
+ * One anchors.sh run with `command` as the project: prints its table, the medians' ratios and the
+ * latency comparison; returns the throughput ratio to HAProxy and the median round-by-round p99 ratio.
+ */
+function anchorsRun(name: string, command: string): { throughput: number; p99: number } {
+  print(`== anchors with ${name} as the project (shared/bench/anchors.sh -r ${ROUNDS} -s ${SECONDS}; proxy alone on one core) ==`);
+  const anchors = spawnSync('bash', [`${SHARED}anchors.sh`, '-r', String(ROUNDS), '-s', String(SECONDS), '-p', command], { encoding: 'utf8' });
+  for (const line of anchors.stdout.trimEnd().split('\n')) print(line);
+  const medians = new Map<string, number>();
+  for (const m of anchors.stdout.matchAll(/^ {2}(\S+) (\d+)$/gm)) medians.set(m[1]!, Number(m[2]));
+  const ours = medians.get('project') ?? 0;
+  for (const anchor of ['haproxy', 'nginx', 'caddy']) {
+    const theirs = medians.get(anchor);
+    if (theirs !== undefined && theirs > 0) print(`${name} ÷ ${anchor}: ${(ours / theirs).toFixed(2)}`);
+  }
+  // Latency at the same connection count: wrk's p50 and p99 per round (`1.18ms`, `950.00us`).
+  const latency = new Map<string, { p50: number[]; p99: number[] }>();
+  for (const m of anchors.stdout.matchAll(/^(\S+)\s+\d+\s+[\d.]+\s+[\d.]+\s+\d+\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)/gm)) {
+    const row = latency.get(m[1]!) ?? { p50: [], p99: [] };
+    row.p50.push(milliseconds(Number(m[2]), m[3]!));
+    row.p99.push(milliseconds(Number(m[4]), m[5]!));
+    latency.set(m[1]!, row);
+  }
+  const ourLatency = latency.get('project');
+  let p99Ratio = Number.NaN;
+  if (ourLatency !== undefined) {
+    print('median latency, p50 / p99 (wrk, same connection count):');
+    for (const [proxy, row] of latency) print(`  ${proxy} ${median(row.p50).toFixed(2)} / ${median(row.p99).toFixed(2)} ms`);
+    for (const anchor of ['haproxy', 'nginx']) {
+      const theirs = latency.get(anchor);
+      if (theirs === undefined) continue;
+      const perRound = ourLatency.p99.map((p99, i) => p99 / (theirs.p99[i] ?? Number.NaN));
+      if (anchor === 'haproxy') p99Ratio = median(perRound);
+      print(`${name} p99 ÷ ${anchor} p99: ${(median(ourLatency.p99) / median(theirs.p99)).toFixed(2)} (medians); round by round ${perRound.map((r) => r.toFixed(2)).join(' ')}`);
+    }
+  }
+  const haproxy = medians.get('haproxy') ?? 0;
+  return { throughput: haproxy > 0 ? ours / haproxy : Number.NaN, p99: p99Ratio };
+}
 
 function milliseconds(value: number, unit: string): number {
   return unit === 'us' ? value / 1_000 : unit === 's' ? value * 1_000 : value;
