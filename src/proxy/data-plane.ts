@@ -13,7 +13,7 @@ import type { CertificateSpec, Snapshot } from '../runtime/snapshot.ts';
 import type { SnapshotDelta } from '../runtime/snapshot-delta.ts';
 import { TlsState } from '../tls/tls-state.ts';
 import { redirectTo } from './entry-point-redirection.ts';
-import { sendError } from './error-responses.ts';
+import { sendError, STATUS_TEXT } from './error-responses.ts';
 import type { EntryPointSettings, RequestContext } from './request-context.ts';
 import { routingHost } from './request-host.ts';
 import { healthKey, LoadBalancerService } from './service-handlers.ts';
@@ -81,6 +81,7 @@ export class DataPlane {
       requestStarted: () => {},
       requestFinished: done ?? (() => {}),
       extraHeaders: () => '',
+      misdirected: (host, serverName) => this.#tls.misdirected(host, serverName),
     };
   }
 
@@ -131,6 +132,10 @@ export class DataPlane {
     if (ctx === undefined) return undefined;
     // ACME HTTP-01 answers come first, on every node, whatever the routes and redirections say.
     if (ctx.path.startsWith(ACME_CHALLENGE_PATH) && this.#answerChallenge(ctx)) return ctx;
+    if (tls && this.#tls.misdirected(ctx.host, serverNameOf(req.socket))) {
+      sendError(res, 421);
+      return ctx;
+    }
     const redirection = tls ? undefined : this.#options.redirections?.get(entryPoint);
     if (redirection !== undefined) {
       redirectTo(ctx, redirection);
@@ -149,6 +154,10 @@ export class DataPlane {
     const res = undefined as unknown as ServerResponse;
     const ctx = this.#context(entryPoint, req, res, tls, socket);
     if (ctx === undefined) return;
+    if (tls && this.#tls.misdirected(ctx.host, serverNameOf(req.socket))) {
+      rawError(socket, 421);
+      return;
+    }
     const target = this.#route(ctx, tls);
     const service = target?.service instanceof LoadBalancerService ? target.service : undefined;
     const server = service?.pick();
@@ -254,7 +263,7 @@ export class DataPlane {
 }
 
 function rawError(socket: Duplex, status: number): void {
-  const text = status === 404 ? '404 page not found' : status === 503 ? 'Service Unavailable' : status === 400 ? 'Bad Request' : 'Bad Gateway';
+  const text = STATUS_TEXT[status] ?? 'Bad Gateway';
   socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${text.length + 1}\r\nconnection: close\r\n\r\n${text}\n`);
 }
 
@@ -267,4 +276,10 @@ function hasDuplicateHost(rawHeaders: readonly string[]): boolean {
     seen = true;
   }
   return false;
+}
+
+/** The TLS server name (SNI) the connection was handshaken for. */
+function serverNameOf(socket: unknown): string | undefined {
+  const name = (socket as { servername?: unknown } | null)?.servername;
+  return typeof name === 'string' ? name : undefined;
 }

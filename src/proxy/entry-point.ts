@@ -239,13 +239,15 @@ export class EntryPoint {
         return;
       }
     }
-    // Judged after the handshake by the policy the socket was made with (client-auth.ts).
-    const clientAuth = tls.clientAuth;
+    // The TLS options of the name the ClientHello asks for, from its first byte on (versions,
+    // ciphers, client certificates); judged after the handshake by the policy the socket was made with.
+    const options = tls.optionsFor(hello?.serverName);
+    const clientAuth = options.clientAuth;
     const secure = new TLSSocket(raw, {
       isServer: true,
-      secureContext: tls.defaultContext,
-      SNICallback: tls.sniCallback,
-      ALPNCallback: ({ protocols }) => protocols.find((p) => tls.alpnProtocols.includes(p)),
+      secureContext: options.fallback,
+      SNICallback: options.sniCallback,
+      ALPNCallback: ({ protocols }) => protocols.find((p) => options.alpnProtocols.includes(p)),
       requestCert: clientAuth.requestCert,
       rejectUnauthorized: clientAuth.rejectUnauthorized,
     });
@@ -254,8 +256,12 @@ export class EntryPoint {
     secure.on('error', () => secure.destroy());
     secure.once('secure', () => {
       clearTimeout(timer);
-      // A client certificate the options refuse closes the connection before any HTTP is read.
-      if (clientAuthRefusal(secure, clientAuth) !== undefined) {
+      // OpenSSL's reading of the server name must ask for the options we chose from ours (a
+      // ClientHello we could not read whole would otherwise get the default options for a host
+      // that has others); and a client certificate the options refuse closes the connection, both
+      // before any HTTP is read.
+      const servername = typeof secure.servername === 'string' ? secure.servername : undefined;
+      if (tls.optionsFor(servername).name !== options.name || clientAuthRefusal(secure, clientAuth) !== undefined) {
         secure.destroy();
         return;
       }

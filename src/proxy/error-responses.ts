@@ -10,6 +10,7 @@ export const STATUS_TEXT: Readonly<Record<number, string>> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   413: 'Request Entity Too Large',
+  421: 'Misdirected Request',
   429: 'Too Many Requests',
   404: '404 page not found',
   500: 'Internal Server Error',

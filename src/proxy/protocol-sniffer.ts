@@ -7,22 +7,55 @@
  * keep-alive HTTPS was a third slower.)
  */
 import type { Socket } from 'node:net';
+import { firstRecordLength } from '../tls/client-hello.ts';
 import type { SharedReadSocket } from './fast-path/client-reads.ts';
 
 const TLS_HANDSHAKE = 0x16;
+/** How long the rest of a ClientHello split over several reads is waited for before the handshake goes on without it. */
+const HELLO_WAIT_MS = 10_000;
 
 export function sniffProtocol(socket: Socket, onTls: (socket: Socket, first: Buffer) => void, onPlain: (socket: Socket) => void): void {
   socket.once('data', (first: Buffer) => {
-    socket.pause();
-    socket.unshift(first);
-    if (first[0] === TLS_HANDSHAKE) {
-      onTls(socket, first);
-    } else {
+    if (first[0] !== TLS_HANDSHAKE) {
+      socket.pause();
+      socket.unshift(first);
       onPlain(socket);
       socket.resume();
+      return;
     }
+    wholeHello(first, (more) => socket.on('data', more), (more) => socket.off('data', more), (hello) => {
+      socket.pause();
+      socket.unshift(hello);
+      onTls(socket, hello);
+    });
   });
   socket.resume();
+}
+
+/**
+ * Gathers the whole first TLS record (the ClientHello: its server name picks the TLS options, and
+ * a large one, with post-quantum key shares, often spans two TCP segments) before `done`; after
+ * HELLO_WAIT_MS, or at the end of the stream, `done` gets what came.
+ */
+function wholeHello(first: Buffer, listen: (more: (chunk: Buffer) => void) => void, unlisten: (more: (chunk: Buffer) => void) => void, done: (hello: Buffer) => void): void {
+  if (first.length >= 5 && first.length >= firstRecordLength(first)) {
+    done(first);
+    return;
+  }
+  const parts = [first];
+  let length = first.length;
+  const finish = (): void => {
+    clearTimeout(timer);
+    unlisten(more);
+    done(parts.length === 1 ? parts[0]! : Buffer.concat(parts, length));
+  };
+  const more = (chunk: Buffer): void => {
+    parts.push(chunk);
+    length += chunk.length;
+    if (length >= 5 && length >= firstRecordLength(parts.length === 1 ? parts[0]! : Buffer.concat(parts, Math.min(length, 5)))) finish();
+  };
+  const timer = setTimeout(finish, HELLO_WAIT_MS);
+  listen(more);
 }
 
 /**
@@ -37,10 +70,12 @@ export function sniffSharedReads(shared: SharedReadSocket, onTls: (socket: Socke
       onPlain(first);
       return;
     }
-    shared.setReader(undefined);
-    const copy = Buffer.from(first);
-    shared.socket.pause();
-    shared.socket.unshift(copy);
-    onTls(shared.socket, copy);
+    // Reads are views of the shared buffer, valid during the call: what is kept is copied.
+    wholeHello(Buffer.from(first), (more) => shared.setReader((view) => more(Buffer.from(view))), () => shared.setReader(undefined), (hello) => {
+      shared.setReader(undefined);
+      shared.socket.pause();
+      shared.socket.unshift(hello);
+      onTls(shared.socket, hello);
+    });
   });
 }

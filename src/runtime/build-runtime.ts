@@ -8,7 +8,7 @@
  * all are unknown is disabled alone, with an error naming the key at fault.
  */
 import type { DecodeChanges } from '../config/incremental-decode.ts';
-import { routerTlsProblem, tlsPolicy, type TlsPolicy } from './tls-policy.ts';
+import { routerTlsConflict, routerTlsProblem, tlsPolicy, type TlsPolicy } from './tls-policy.ts';
 import type { DecodeResult, Decoded, Router, Service, Middleware, StickyCookie } from '../config/dynamic.ts';
 import { RuleCache } from '../rules/rule-cache.ts';
 import { compileRule } from '../rules/compile.ts';
@@ -153,7 +153,7 @@ export class RuntimeBuilder {
   }
 
   build(input: BuildInput): BuildOutput {
-    const policy = tlsPolicy(input.providers);
+    const policy = tlsPolicy(input.providers, input.defaultRuleSyntax);
     const changed = this.#changedRouters(input, policy);
     if (changed !== undefined) return this.#patch(input, changed);
     return this.#full(input, policy);
@@ -353,7 +353,7 @@ export class RuntimeBuilder {
     }
     const entryPoints: Record<string, { routers: RouterSpec[] }> = {};
     for (const [ep, routers] of built.entryPoints) entryPoints[ep] = { routers: [...routers.values()] };
-    built.snapshot = { revision: input.revision, entryPoints, services: snapshotServices, middlewares: snapshotMiddlewares, tls: this.#tls(input, problems) };
+    built.snapshot = { revision: input.revision, entryPoints, services: snapshotServices, middlewares: snapshotMiddlewares, tls: this.#tls(input, policy, problems) };
     this.#built = built;
     return {
       view: { revision: input.revision, tlsRouters: [...built.tlsRouters.values()], routers: built.routerInfos, services, middlewares, problems },
@@ -439,7 +439,7 @@ export class RuntimeBuilder {
     }
     const problems: ProblemData[] = [];
     for (const { decoded } of input.providers.values()) problems.push(...decoded.problems);
-    const tls = this.#tls(input, problems);
+    const tls = this.#tls(input, built.tlsPolicy, problems);
     built.snapshot = {
       revision: input.revision,
       entryPoints,
@@ -491,6 +491,8 @@ export class RuntimeBuilder {
     }
     const tlsProblem = routerTlsProblem(built.tlsPolicy, router.tls, provider, key);
     if (tlsProblem !== undefined) disable(info, tlsProblem);
+    const tlsConflict = routerTlsConflict(built.tlsPolicy, name, key);
+    if (tlsConflict !== undefined) addError(info, tlsConflict);
     const resolver = router.tls?.certResolver;
     if (resolver !== undefined && built.input.resolvers !== undefined && !built.input.resolvers.has(resolver)) {
       // Traefik serves such a router with the certificates it has and logs the missing resolver; so do we.
@@ -543,8 +545,8 @@ export class RuntimeBuilder {
   }
 
   /** The TLS section, the previous object when nothing in it changed (so no delta carries it). */
-  #tls(input: BuildInput, problems: ProblemData[]): TlsSpec {
-    const tls = tlsSpec(input, problems);
+  #tls(input: BuildInput, policy: TlsPolicy, problems: ProblemData[]): TlsSpec {
+    const tls = tlsSpec(input, policy, problems);
     const previous = this.#built?.snapshot.tls;
     return previous !== undefined && JSON.stringify(previous) === JSON.stringify(tls) ? previous : tls;
   }
@@ -566,8 +568,8 @@ function ruleChecker(compile: (rule: string, syntax: 'v2' | 'v3', tables: Unicod
   };
 }
 
-/** Certificates and the default TLS options and store, from every provider, PEM resolved. */
-function tlsSpec(input: BuildInput, problems: ProblemData[]): TlsSpec {
+/** Certificates, the TLS options (default and named) and the default store, from every provider, PEM resolved. */
+function tlsSpec(input: BuildInput, policy: TlsPolicy, problems: ProblemData[]): TlsSpec {
   const certificates: CertificateSpec[] = [];
   const read = (value: string, key: string): string => (value.includes('-----BEGIN') ? value : input.readPem === undefined ? value : input.readPem(value, key));
   /** The pair configured at `key`, PEM read; undefined (the problem noted) when it cannot be read. */
@@ -582,9 +584,20 @@ function tlsSpec(input: BuildInput, problems: ProblemData[]): TlsSpec {
       return undefined;
     }
   };
+  const optionsSpec = (o: TlsOptions, key: string): TlsOptionsSpec => ({
+    minVersion: o.minVersion,
+    maxVersion: o.maxVersion,
+    cipherSuites: o.cipherSuites,
+    curvePreferences: o.curvePreferences,
+    alpnProtocols: o.alpnProtocols,
+    sniStrict: o.sniStrict ?? false,
+    clientAuth: o.clientAuth === undefined ? undefined : clientAuthSpec(o.clientAuth, `${key}/clientAuth`, read, input.readPem !== undefined, problems),
+  });
   let defaultCertificate: CertificateSpec | undefined;
   let options: TlsOptionsSpec = EMPTY_TLS.options;
-  for (const { decoded, root } of input.providers.values()) {
+  const named: Record<string, TlsOptionsSpec> = {};
+  const usedNames = new Set(policy.hostOptions.values());
+  for (const [provider, { decoded, root }] of input.providers) {
     for (const [label, d] of decoded.tls.certificates) {
       if (d.value === undefined) {
         problems.push(...d.errors);
@@ -599,21 +612,16 @@ function tlsSpec(input: BuildInput, problems: ProblemData[]): TlsSpec {
       if (spec !== undefined) defaultCertificate = spec;
     }
     for (const d of [...decoded.tls.options.values(), ...decoded.tls.stores.values()]) problems.push(...d.errors);
-    const o = decoded.tls.options.get('default')?.value;
-    if (o !== undefined) {
-      options = {
-        minVersion: o.minVersion,
-        maxVersion: o.maxVersion,
-        cipherSuites: o.cipherSuites,
-        curvePreferences: o.curvePreferences,
-        alpnProtocols: o.alpnProtocols,
-        sniStrict: o.sniStrict ?? false,
-        clientAuth: o.clientAuth === undefined ? undefined : clientAuthSpec(o.clientAuth, `${root}/tls/options/default/clientAuth`, read, input.readPem !== undefined, problems),
-      };
+    for (const [name, d] of decoded.tls.options) {
+      if (d.value === undefined) continue;
+      if (name === 'default') options = optionsSpec(d.value, `${root}/tls/options/default`);
+      // Only the sets some host uses travel to the data planes (their CA files read once here).
+      else if (usedNames.has(`${name}@${provider}`)) named[`${name}@${provider}`] = optionsSpec(d.value, `${root}/tls/options/${name}`);
     }
   }
   if (input.cluster !== undefined) certificates.push(...input.cluster.certificates);
-  return { certificates, defaultCertificate, options, challenges: input.cluster?.challenges ?? {}, alpnChallenges: input.cluster?.alpnChallenges ?? {}, ticketKeys: input.cluster?.ticketKeys };
+  const hostOptions = Object.fromEntries([...policy.hostOptions].sort(([a], [b]) => compareBytes(a, b)));
+  return { certificates, defaultCertificate, options, namedOptions: named, hostOptions, challenges: input.cluster?.challenges ?? {}, alpnChallenges: input.cluster?.alpnChallenges ?? {}, ticketKeys: input.cluster?.ticketKeys };
 }
 
 /**

@@ -22,6 +22,10 @@ export interface TlsSpec {
   readonly defaultCertificate: CertificateSpec | undefined;
   /** The `default` TLS options (Traefik names). */
   readonly options: TlsOptionsSpec;
+  /** Other TLS options some host uses, by qualified name (`strict@etcd`). */
+  readonly namedOptions: Readonly<Record<string, TlsOptionsSpec>>;
+  /** Lowercase host (from TLS routers' Host() rules) → its options' qualified name, where not the default. */
+  readonly hostOptions: Readonly<Record<string, string>>;
   /** token → key authorization for `/.well-known/acme-challenge/<token>`. */
   readonly challenges: Readonly<Record<string, string>>;
   /** domain → the TLS-ALPN-01 challenge certificate (RFC 8737) while its validation is pending. */
@@ -51,6 +55,8 @@ export const EMPTY_TLS: TlsSpec = Object.freeze({
   certificates: [],
   defaultCertificate: undefined,
   options: { minVersion: undefined, maxVersion: undefined, cipherSuites: undefined, curvePreferences: undefined, alpnProtocols: undefined, sniStrict: false, clientAuth: undefined },
+  namedOptions: {},
+  hostOptions: {},
   challenges: {},
   alpnChallenges: {},
   ticketKeys: undefined,

@@ -10,6 +10,11 @@ export interface ClientHelloInfo {
   readonly alpn: readonly string[];
 }
 
+/** The first TLS record's whole length, header included (its 5-byte header must be in `data`). */
+export function firstRecordLength(data: Buffer): number {
+  return 5 + data.readUInt16BE(3);
+}
+
 export function readClientHello(data: Buffer): ClientHelloInfo | undefined {
   try {
     // TLS record: type 22 (handshake), version, length; handshake: type 1 (ClientHello), length.

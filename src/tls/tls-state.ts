@@ -1,12 +1,17 @@
 /**
- * @module A data plane's TLS side: the certificate index of the current snapshot, the default
- * certificate (configured `default` store, else the node's generated one), and the TLS options,
- * as the callbacks a `tls.Server` needs. Contexts are cached by content across snapshots.
+ * @module A data plane's TLS side: for the default TLS options and each named set some host uses,
+ * the certificate index of the current snapshot and the default certificate (configured `default`
+ * store, else the node's generated one), as the callbacks a TLS socket needs; which set a server
+ * name gets; and the SNI check against domain fronting. Contexts are cached by content and options
+ * across snapshots.
  */
+import { createHash } from 'node:crypto';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
-import type { CertificateSpec, TlsOptionsSpec, TlsSpec } from '../runtime/snapshot.ts';
+import { requestHostKey } from '../rules/host-match.ts';
+import { EMPTY_TLS, type CertificateSpec, type TlsOptionsSpec, type TlsSpec } from '../runtime/snapshot.ts';
+import { DEFAULT_TLS_OPTIONS } from '../runtime/tls-policy.ts';
 import { CertificateIndex } from './certificate-index.ts';
-import { clientAuthContextOptions, clientAuthPolicy, NO_CLIENT_AUTH, type ClientAuthPolicy } from './client-auth.ts';
+import { clientAuthContextOptions, clientAuthPolicy, type ClientAuthPolicy } from './client-auth.ts';
 
 const TLS_VERSIONS: Readonly<Record<string, SecureContextOptions['minVersion']>> = {
   VersionTLS10: 'TLSv1',
@@ -46,14 +51,46 @@ const CIPHERS: Readonly<Record<string, string>> = {
 /** Go curve names → OpenSSL group names. */
 const CURVES: Readonly<Record<string, string>> = { CurveP256: 'P-256', CurveP384: 'P-384', CurveP521: 'P-521', X25519: 'X25519', secp256r1: 'P-256', secp384r1: 'P-384' };
 
+/**
+ * One set of TLS options applied to the certificates: the SNI-selected contexts, the fallback for a
+ * name no certificate covers, how client certificates are asked for, and the ALPN protocols. A TLS
+ * socket is made with one of these, chosen by the ClientHello's server name before the handshake
+ * starts (as Go's GetConfigForClient does for Traefik), so versions, ciphers and client
+ * authentication are the chosen set's from the first byte.
+ */
+export class TlsOptionSet {
+  readonly name: string;
+  readonly index: CertificateIndex;
+  /** For clients that send no SNI (or match nothing): the configured or generated default certificate. */
+  readonly fallback: SecureContext | undefined;
+  /** How TLS sockets ask for client certificates, and judge them after the handshake (client-auth.ts). */
+  readonly clientAuth: ClientAuthPolicy;
+  readonly alpnProtocols: readonly string[];
+  readonly #sniStrict: boolean;
+
+  constructor(name: string, index: CertificateIndex, fallback: SecureContext | undefined, spec: TlsOptionsSpec) {
+    this.name = name;
+    this.index = index;
+    this.fallback = fallback;
+    this.clientAuth = clientAuthPolicy(spec.clientAuth);
+    this.#sniStrict = spec.sniStrict;
+    this.alpnProtocols = spec.alpnProtocols !== undefined && spec.alpnProtocols.length > 0 ? spec.alpnProtocols.filter((p) => p !== 'h2') : ['http/1.1'];
+  }
+
+  readonly sniCallback = (servername: string, callback: (error: Error | null, context?: SecureContext) => void): void => {
+    const found = this.index.select(servername);
+    if (found !== undefined) callback(null, found.context);
+    else if (this.#sniStrict) callback(new Error(`no certificate for ${servername} (sniStrict)`));
+    else callback(null, this.fallback);
+  };
+}
+
 export class TlsState {
   readonly #generated: CertificateSpec | undefined;
   readonly #contexts = new Map<string, SecureContext>();
-  #index = new CertificateIndex([], {}, this.#contexts);
-  #fallback: SecureContext | undefined;
-  #sniStrict = false;
-  #alpn: string[] = ['http/1.1'];
-  #clientAuth: ClientAuthPolicy = NO_CLIENT_AUTH;
+  #default: TlsOptionSet;
+  #named = new Map<string, TlsOptionSet>();
+  #hostOptions = new Map<string, string>();
 
   readonly #localTicketKeys: Buffer | undefined;
   #ticketKeys: Buffer | undefined;
@@ -67,25 +104,29 @@ export class TlsState {
     this.#generated = generated;
     this.#localTicketKeys = ticketKeys;
     this.#ticketKeys = ticketKeys;
-    if (generated !== undefined) this.#setFallback(generated, {});
+    const fallback = generated === undefined ? undefined : this.#context(generated, {}, '');
+    this.#default = new TlsOptionSet(DEFAULT_TLS_OPTIONS, new CertificateIndex([], {}, this.#contexts), fallback, EMPTY_TLS.options);
   }
 
   apply(spec: TlsSpec): void {
-    const options = contextOptions(spec.options);
-    this.#index = new CertificateIndex(spec.certificates, options, this.#contexts);
-    // Contexts are cached by content and options; those of the previous options are dropped.
-    const used = new Set(this.#index.all.map((c) => c.context));
-    for (const [hash, context] of this.#contexts) if (!used.has(context)) this.#contexts.delete(hash);
-    this.#clientAuth = clientAuthPolicy(spec.options.clientAuth);
-    this.#sniStrict = spec.options.sniStrict;
-    this.#alpn = spec.options.alpnProtocols !== undefined && spec.options.alpnProtocols.length > 0 ? spec.options.alpnProtocols.filter((p) => p !== 'h2') : ['http/1.1'];
-    this.#alpnChallenges = new Map(Object.entries(spec.alpnChallenges).map(([domain, c]) => [domain, createSecureContext({ cert: c.certPem, key: c.keyPem })]));
     this.#ticketKeys = spec.ticketKeys === undefined ? this.#localTicketKeys : Buffer.from(spec.ticketKeys, 'base64');
-    const fallback = spec.defaultCertificate ?? this.#generated;
-    if (fallback !== undefined) this.#setFallback(fallback, options);
-    if (this.#ticketKeys !== undefined) {
-      for (const cert of this.#index.all) setTicketKeys(cert.context, this.#ticketKeys);
-    }
+    const used = new Set<SecureContext>();
+    const fallbackCert = spec.defaultCertificate ?? this.#generated;
+    const optionSet = (name: string, optionsSpec: TlsOptionsSpec): TlsOptionSet => {
+      const options = contextOptions(optionsSpec);
+      const index = new CertificateIndex(spec.certificates, options, this.#contexts);
+      const fallback = fallbackCert === undefined ? undefined : this.#context(fallbackCert, options, JSON.stringify(options));
+      for (const cert of index.all) used.add(cert.context);
+      if (fallback !== undefined) used.add(fallback);
+      return new TlsOptionSet(name, index, fallback, optionsSpec);
+    };
+    this.#default = optionSet(DEFAULT_TLS_OPTIONS, spec.options);
+    this.#named = new Map(Object.entries(spec.namedOptions ?? {}).map(([name, o]) => [name, optionSet(name, o)]));
+    this.#hostOptions = new Map(Object.entries(spec.hostOptions ?? {}));
+    // Contexts are cached by content and options; those no set uses any more are dropped.
+    for (const [hash, context] of this.#contexts) if (!used.has(context)) this.#contexts.delete(hash);
+    this.#alpnChallenges = new Map(Object.entries(spec.alpnChallenges).map(([domain, c]) => [domain, createSecureContext({ cert: c.certPem, key: c.keyPem })]));
+    if (this.#ticketKeys !== undefined) for (const context of used) setTicketKeys(context, this.#ticketKeys);
   }
 
   /** The TLS-ALPN-01 challenge certificate for a name, while a validation is pending. */
@@ -93,34 +134,46 @@ export class TlsState {
     return this.#alpnChallenges.get(serverName);
   }
 
+  /** The default options' certificates (what the API lists). */
   get index(): CertificateIndex {
-    return this.#index;
+    return this.#default.index;
   }
 
-  /** How TLS sockets ask for client certificates, and judge them after the handshake (client-auth.ts). */
-  get clientAuth(): ClientAuthPolicy {
-    return this.#clientAuth;
+  /** The options for a connection whose ClientHello names `serverName` (none: the default options). */
+  optionsFor(serverName: string | undefined): TlsOptionSet {
+    if (serverName === undefined || serverName === '' || this.#named.size === 0) return this.#default;
+    return this.#named.get(this.optionsNameFor(serverName)) ?? this.#default;
   }
 
-  get alpnProtocols(): readonly string[] {
-    return this.#alpn;
+  /** The qualified name of the options a host's TLS routers ask for (Traefik's tlsOptionsForHost), `default` for others. */
+  optionsNameFor(host: string): string {
+    if (this.#hostOptions.size === 0 || host === '') return DEFAULT_TLS_OPTIONS;
+    return this.#hostOptions.get(requestHostKey(host.toLowerCase())) ?? DEFAULT_TLS_OPTIONS;
   }
 
-  /** For clients that send no SNI (or match nothing): the configured or generated default. */
-  get defaultContext(): SecureContext | undefined {
-    return this.#fallback;
+  /**
+   * Traefik's SNI check against domain fronting: a request whose Host asks for other TLS options
+   * than the connection's server name was handshaken under gets 421 Misdirected Request. Without
+   * it, a client could handshake under a name without client-certificate authentication and then
+   * ask for a host that requires it.
+   */
+  misdirected(host: string, serverName: string | undefined): boolean {
+    if (this.#hostOptions.size === 0) return false;
+    const sni = serverName ?? '';
+    if (host.toLowerCase() === sni.toLowerCase()) return false;
+    return this.optionsNameFor(host) !== this.optionsNameFor(sni);
   }
 
-  readonly sniCallback = (servername: string, callback: (error: Error | null, context?: SecureContext) => void): void => {
-    const found = this.#index.select(servername);
-    if (found !== undefined) callback(null, found.context);
-    else if (this.#sniStrict) callback(new Error(`no certificate for ${servername} (sniStrict)`));
-    else callback(null, this.#fallback);
-  };
-
-  #setFallback(cert: CertificateSpec, options: SecureContextOptions): void {
-    this.#fallback = createSecureContext({ ...options, cert: cert.certPem, key: cert.keyPem });
-    if (this.#ticketKeys !== undefined) setTicketKeys(this.#fallback, this.#ticketKeys);
+  /** The fallback context for a pair under options, cached like the index's (hash of options and content). */
+  #context(cert: CertificateSpec, options: SecureContextOptions, optionsKey: string): SecureContext {
+    const hash = createHash('sha256').update('fallback\0').update(optionsKey).update('\0').update(cert.certPem).update('\0').update(cert.keyPem).digest('base64');
+    let context = this.#contexts.get(hash);
+    if (context === undefined) {
+      context = createSecureContext({ ...options, cert: cert.certPem, key: cert.keyPem });
+      this.#contexts.set(hash, context);
+      if (this.#ticketKeys !== undefined) setTicketKeys(context, this.#ticketKeys);
+    }
+    return context;
   }
 }
 

@@ -1,9 +1,11 @@
 /**
- * A router is never served with TLS options other than the ones it names: only the default options
- * are applied (client certificates included), so a router naming other options, or any TLS router
- * while the default options are invalid (a verify clientAuthType without caFiles, a CA that is not
- * PEM), is disabled with an error on its key. Plain routers are untouched; a later change of the
- * options re-judges routers that did not change themselves.
+ * A router is never served with TLS options other than the ones it names: the hosts of its Host()
+ * rule get its options (the snapshot's host map, Traefik's tlsOptionsForHost), a router naming
+ * options that do not exist or do not decode, or any TLS router while the default options are
+ * invalid (a verify clientAuthType without caFiles, a CA that is not PEM), is disabled with an
+ * error on its key, and a host two routers claim with different options falls back to the default
+ * ones with an error on both. Plain routers are untouched; a later change of the options re-judges
+ * routers that did not change themselves.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -43,20 +45,72 @@ function builder() {
       return `${info.status}${info.errors.map((e) => ` ${e.code} ${e.key}`).join('')}`;
     };
     const problems = view.problems.map((p) => `${p.code} ${p.key}`);
-    return { status, served: snapshot.entryPoints.web!.routers.map((r) => r.name).sort(), clientAuth: snapshot.tls.options.clientAuth, problems };
+    return { status, served: snapshot.entryPoints.web!.routers.map((r) => r.name).sort(), clientAuth: snapshot.tls.options.clientAuth, hostOptions: snapshot.tls.hostOptions, namedOptions: snapshot.tls.namedOptions, problems };
   };
 }
 
 describe('TLS options routers ask for', () => {
-  it('a router naming TLS options other than the default is disabled, whether they exist or not', () => {
+  it('a router naming TLS options is served with them when they exist and decode, and disabled otherwise', () => {
     const build = builder();
     const named = build({ ...routers, 'traefik/http/routers/secure/tls/options': 'strict', 'traefik/tls/options/strict/minVersion': 'VersionTLS13' });
-    assert.equal(named.status('secure'), 'disabled SY_ROUTER_TLS_OPTIONS traefik/http/routers/secure/tls/options');
-    assert.deepEqual(named.served, ['plain@etcd']);
+    assert.equal(named.status('secure'), 'enabled');
+    assert.deepEqual(named.served, ['plain@etcd', 'secure@etcd']);
+    assert.deepEqual(named.hostOptions, { 'secure.test': 'strict@etcd' });
+    assert.equal(named.namedOptions['strict@etcd']?.minVersion, 'VersionTLS13');
+    const qualified = build({ ...routers, 'traefik/http/routers/secure/tls/options': 'strict@etcd', 'traefik/tls/options/strict/minVersion': 'VersionTLS13' });
+    assert.deepEqual(qualified.hostOptions, { 'secure.test': 'strict@etcd' });
     const missing = build({ ...routers, 'traefik/http/routers/secure/tls/options': 'nosuch' });
     assert.equal(missing.status('secure'), 'disabled SY_ROUTER_TLS_OPTIONS traefik/http/routers/secure/tls/options');
+    assert.deepEqual(missing.hostOptions, {});
+    const otherProvider = build({ ...routers, 'traefik/http/routers/secure/tls/options': 'strict@file', 'traefik/tls/options/strict/minVersion': 'VersionTLS13' });
+    assert.equal(otherProvider.status('secure'), 'disabled SY_ROUTER_TLS_OPTIONS traefik/http/routers/secure/tls/options');
+    // A verify type with nothing to verify against: the set does not decode, and its router is not served without it.
+    const invalid = build({ ...routers, 'traefik/http/routers/secure/tls/options': 'mtls', 'traefik/tls/options/mtls/clientAuth/clientAuthType': 'RequireAndVerifyClientCert' });
+    assert.equal(invalid.status('secure'), 'disabled SY_ROUTER_TLS_OPTIONS traefik/http/routers/secure/tls/options');
+    assert.equal(invalid.status('plain'), 'enabled');
     const byDefault = build({ ...routers, 'traefik/http/routers/secure/tls/options': 'default' });
     assert.equal(byDefault.status('secure'), 'enabled');
+    assert.deepEqual(byDefault.hostOptions, {});
+  });
+
+  it('a named set carries its own client authentication; sets no host uses are not sent to the data planes', () => {
+    const build = builder();
+    const built = build({
+      ...routers,
+      'traefik/http/routers/secure/tls/options': 'mtls',
+      'traefik/tls/options/mtls/clientAuth/caFiles/0': CA,
+      'traefik/tls/options/unused/minVersion': 'VersionTLS12',
+    });
+    assert.equal(built.status('secure'), 'enabled');
+    assert.equal(built.clientAuth, undefined, 'the default options ask for no certificate');
+    assert.deepEqual(built.namedOptions['mtls@etcd']?.clientAuth, { type: 'RequireAndVerifyClientCert', caPems: [CA] });
+    assert.deepEqual(Object.keys(built.namedOptions), ['mtls@etcd']);
+  });
+
+  it('a host claimed with different options by two routers gets the default options, and both routers an error (still served)', () => {
+    const build = builder();
+    const shared = {
+      ...routers,
+      'traefik/http/routers/secure/tls/options': 'strict',
+      'traefik/tls/options/strict/minVersion': 'VersionTLS13',
+      'traefik/http/routers/api/rule': 'Host(`secure.test`) && PathPrefix(`/api`)',
+      'traefik/http/routers/api/service': 's',
+      'traefik/http/routers/api/tls': '',
+      'traefik/http/routers/other/rule': 'Host(`other.test`) || Host(`Strict.Test`)',
+      'traefik/http/routers/other/service': 's',
+      'traefik/http/routers/other/tls/options': 'strict',
+    };
+    const built = build(shared);
+    assert.equal(built.status('secure'), 'warning SY_ROUTER_TLS_CONFLICT traefik/http/routers/secure/tls/options');
+    assert.equal(built.status('api'), 'warning SY_ROUTER_TLS_CONFLICT traefik/http/routers/api/tls/options');
+    assert.equal(built.status('other'), 'enabled');
+    assert.deepEqual(built.hostOptions, { 'other.test': 'strict@etcd', 'strict.test': 'strict@etcd' });
+    assert.deepEqual(built.served, ['api@etcd', 'other@etcd', 'plain@etcd', 'secure@etcd']);
+    // The conflicting router goes: the host is strict's again, and the other router's error goes too.
+    const { 'traefik/http/routers/api/rule': _rule, 'traefik/http/routers/api/service': _service, 'traefik/http/routers/api/tls': _tls, ...rest } = shared;
+    const resolved = build(rest);
+    assert.equal(resolved.status('secure'), 'enabled');
+    assert.deepEqual(resolved.hostOptions, { 'other.test': 'strict@etcd', 'secure.test': 'strict@etcd', 'strict.test': 'strict@etcd' });
   });
 
   it('default options that demand client certificates are applied: TLS routers stay served', () => {

@@ -1,0 +1,166 @@
+/**
+ * Routers' named TLS options on a real node, as Traefik applies them: a connection gets the options
+ * of the host its ClientHello names (minimum version, client certificates), other names the default
+ * options; a request whose Host asks for other options than the handshake's name gets 421
+ * Misdirected Request and never reaches the upstream (no handshake under an open name, then a
+ * request to a host that demands a certificate); and a ClientHello split over two reads still gets
+ * its host's options. Through the fast path and through node:http.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect as netConnect } from 'node:net';
+import { Duplex } from 'node:stream';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { type PemPair } from '../../src/tls/self-signed.ts';
+import { startTestNode, type TestNode } from '../support/test-node.ts';
+import { startUpstream, type TestUpstream } from '../support/upstream.ts';
+import { certificateAuthority } from './certificate-authority.ts';
+
+const indent = (pem: string, spaces: number) => pem.trim().split('\n').map((l) => ' '.repeat(spaces) + l).join('\n');
+
+let upstream: TestUpstream;
+let ca: PemPair;
+let client: PemPair;
+
+before(async () => {
+  upstream = await startUpstream('up');
+  const authority = await certificateAuthority('per-host options test CA');
+  ca = authority;
+  client = await authority.issue('a client');
+});
+
+after(async () => {
+  await upstream.close();
+});
+
+function config(): string {
+  return `
+http:
+  routers:
+    open:
+      rule: Host(\`open.test\`)
+      service: svc
+      tls: {}
+    locked:
+      rule: Host(\`locked.test\`)
+      service: svc
+      tls:
+        options: mtls
+    modern:
+      rule: Host(\`modern.test\`)
+      service: svc
+      tls:
+        options: modern
+  services:
+    svc:
+      loadBalancer:
+        servers:
+          - url: ${upstream.url}
+tls:
+  options:
+    mtls:
+      clientAuth:
+        caFiles:
+          - |
+${indent(ca.certPem, 12)}
+    modern:
+      minVersion: VersionTLS13
+`;
+}
+
+interface Request {
+  readonly sni?: string | undefined;
+  readonly host: string;
+  readonly cert?: PemPair | undefined;
+  readonly maxVersion?: ConnectionOptions['maxVersion'];
+  /** Sends the ClientHello in two writes, 30 ms apart (the second holds the server name). */
+  readonly splitHello?: boolean;
+}
+
+/** The status code of one HTTPS request on a fresh connection, or `refused` (handshake failed or closed unanswered). */
+function request(port: number, r: Request): Promise<string> {
+  return new Promise((resolve) => {
+    let answer = '';
+    const options: ConnectionOptions = {
+      rejectUnauthorized: false,
+      ...(r.sni === undefined ? {} : { servername: r.sni }),
+      ...(r.cert === undefined ? {} : { cert: r.cert.certPem, key: r.cert.keyPem }),
+      ...(r.maxVersion === undefined ? {} : { maxVersion: r.maxVersion }),
+    };
+    const raw = netConnect({ host: '127.0.0.1', port });
+    // Over a JS stream the TLS layer's writes pass through here (over a net.Socket they would go
+    // to its handle natively), so the first one, the ClientHello, can be cut in two.
+    let first = r.splitHello === true;
+    const relay = new Duplex({
+      write(chunk: Buffer, _encoding, callback) {
+        if (!first) return void raw.write(chunk, callback);
+        first = false;
+        raw.write(chunk.subarray(0, 40));
+        setTimeout(() => raw.write(chunk.subarray(40), callback), 30);
+      },
+      read() {},
+      final(callback) {
+        raw.end();
+        callback();
+      },
+    });
+    raw.on('data', (chunk: Buffer) => relay.push(chunk));
+    raw.on('end', () => relay.push(null));
+    raw.on('error', () => relay.destroy());
+    raw.on('close', () => relay.destroy());
+    const socket = tlsConnect({ ...options, socket: relay }, () => {
+      socket.write(`GET / HTTP/1.1\r\nHost: ${r.host}\r\nConnection: close\r\n\r\n`);
+    });
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 'refused'));
+  });
+}
+
+for (const fastPath of [true, false]) {
+  describe(`TLS options per host (${fastPath ? 'fast path' : 'node:http'})`, () => {
+    let node: TestNode;
+
+    before(async () => {
+      node = await startTestNode(config(), [], { fastPath });
+      for (const router of ['open', 'locked', 'modern']) assert.equal(node.node.controlPlane.view.routers.get(`${router}@file`)?.status, 'enabled', router);
+    });
+
+    after(async () => {
+      await node.stop();
+    });
+
+    it("a host's named options demand a client certificate; the default options' hosts do not", async () => {
+      assert.equal(await request(node.web, { sni: 'open.test', host: 'open.test' }), '200');
+      assert.equal(await request(node.web, { sni: 'locked.test', host: 'locked.test' }), 'refused');
+      assert.equal(await request(node.web, { sni: 'locked.test', host: 'locked.test', cert: client }), '200');
+      // Names are case-insensitive, in the ClientHello as in the Host header.
+      assert.equal(await request(node.web, { sni: 'LOCKED.test', host: 'Locked.Test', cert: client }), '200');
+      assert.equal(await request(node.web, { sni: 'Locked.Test', host: 'locked.test' }), 'refused');
+    });
+
+    it("a host's named minimum version refuses older clients; other hosts accept them", async () => {
+      assert.equal(await request(node.web, { sni: 'modern.test', host: 'modern.test', maxVersion: 'TLSv1.2' }), 'refused');
+      assert.equal(await request(node.web, { sni: 'modern.test', host: 'modern.test' }), '200');
+      assert.equal(await request(node.web, { sni: 'open.test', host: 'open.test', maxVersion: 'TLSv1.2' }), '200');
+    });
+
+    it('a Host asking for other options than the handshake name gets 421 and never reaches the upstream', async () => {
+      const seen = upstream.seen.length;
+      assert.equal(await request(node.web, { sni: 'open.test', host: 'locked.test' }), '421');
+      assert.equal(await request(node.web, { host: 'locked.test' }), '421', 'no SNI: the default options');
+      assert.equal(await request(node.web, { sni: 'open.test', host: 'modern.test', maxVersion: 'TLSv1.2' }), '421');
+      assert.equal(await request(node.web, { sni: 'locked.test', host: 'open.test', cert: client }), '421', 'the other way round too, as Traefik');
+      assert.equal(upstream.seen.length, seen, 'no misdirected request reached the upstream');
+      // Same options on both sides: served.
+      assert.equal(await request(node.web, { sni: 'open.test', host: 'unrouted.test' }), '404');
+    });
+
+    it("a ClientHello split over two reads still gets its host's options", async () => {
+      assert.equal(await request(node.web, { sni: 'locked.test', host: 'locked.test', splitHello: true }), 'refused');
+      assert.equal(await request(node.web, { sni: 'locked.test', host: 'locked.test', cert: client, splitHello: true }), '200');
+      assert.equal(await request(node.web, { sni: 'open.test', host: 'open.test', splitHello: true }), '200');
+    });
+  });
+}
