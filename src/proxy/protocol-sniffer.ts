@@ -23,7 +23,7 @@ export function sniffProtocol(socket: Socket, onTls: (socket: Socket, first: Buf
       socket.resume();
       return;
     }
-    wholeHello(first, (more) => socket.on('data', more), (more) => socket.off('data', more), (hello) => {
+    wholeHello(socket, first, (more) => socket.on('data', more), (more) => socket.off('data', more), (hello) => {
       socket.pause();
       socket.unshift(hello);
       onTls(socket, hello);
@@ -35,18 +35,23 @@ export function sniffProtocol(socket: Socket, onTls: (socket: Socket, first: Buf
 /**
  * Gathers the whole first TLS record (the ClientHello: its server name picks the TLS options, and
  * a large one, with post-quantum key shares, often spans two TCP segments) before `done`; after
- * HELLO_WAIT_MS, or at the end of the stream, `done` gets what came.
+ * HELLO_WAIT_MS `done` gets what came (the handshake then goes on with what OpenSSL reads). A
+ * socket that closes meanwhile is left alone.
  */
-function wholeHello(first: Buffer, listen: (more: (chunk: Buffer) => void) => void, unlisten: (more: (chunk: Buffer) => void) => void, done: (hello: Buffer) => void): void {
+function wholeHello(socket: Socket, first: Buffer, listen: (more: (chunk: Buffer) => void) => void, unlisten: (more: (chunk: Buffer) => void) => void, done: (hello: Buffer) => void): void {
   if (first.length >= 5 && first.length >= firstRecordLength(first)) {
     done(first);
     return;
   }
   const parts = [first];
   let length = first.length;
-  const finish = (): void => {
+  const stop = (): void => {
     clearTimeout(timer);
     unlisten(more);
+    socket.off('close', stop);
+  };
+  const finish = (): void => {
+    stop();
     done(parts.length === 1 ? parts[0]! : Buffer.concat(parts, length));
   };
   const more = (chunk: Buffer): void => {
@@ -54,7 +59,8 @@ function wholeHello(first: Buffer, listen: (more: (chunk: Buffer) => void) => vo
     length += chunk.length;
     if (length >= 5 && length >= firstRecordLength(parts.length === 1 ? parts[0]! : Buffer.concat(parts, Math.min(length, 5)))) finish();
   };
-  const timer = setTimeout(finish, HELLO_WAIT_MS);
+  const timer = setTimeout(finish, HELLO_WAIT_MS).unref();
+  socket.once('close', stop);
   listen(more);
 }
 
@@ -71,7 +77,7 @@ export function sniffSharedReads(shared: SharedReadSocket, onTls: (socket: Socke
       return;
     }
     // Reads are views of the shared buffer, valid during the call: what is kept is copied.
-    wholeHello(Buffer.from(first), (more) => shared.setReader((view) => more(Buffer.from(view))), () => shared.setReader(undefined), (hello) => {
+    wholeHello(shared.socket, Buffer.from(first), (more) => shared.setReader((view) => more(Buffer.from(view))), () => shared.setReader(undefined), (hello) => {
       shared.setReader(undefined);
       shared.socket.pause();
       shared.socket.unshift(hello);

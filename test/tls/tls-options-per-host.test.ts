@@ -137,6 +137,7 @@ for (const fastPath of [true, false]) {
       assert.equal(await request(node.web, { sni: 'locked.test', host: 'locked.test', cert: client }), '200');
       // Names are case-insensitive, in the ClientHello as in the Host header.
       assert.equal(await request(node.web, { sni: 'LOCKED.test', host: 'Locked.Test', cert: client }), '200');
+      assert.equal(await request(node.web, { sni: 'locked.test', host: 'locked.test:443', cert: client }), '200', 'a port in Host is not part of the name');
       assert.equal(await request(node.web, { sni: 'Locked.Test', host: 'locked.test' }), 'refused');
     });
 
