@@ -1,7 +1,8 @@
 /**
  * @module The proxy's own answers (Traefik's texts and codes): 404 when no router matches, 502 when
  * the upstream fails, 503 when no server is available, 504 when it times out, 400 for a request we
- * refuse to route, 499 when the client went away first (logged only).
+ * refuse to route, 421 when a TLS request's Host asks for other TLS options than its connection's
+ * server name (Traefik's SNI check), 499 when the client went away first (logged only).
  */
 import type { ResponseWriter } from './request-context.ts';
 
