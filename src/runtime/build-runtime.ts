@@ -492,7 +492,11 @@ export class RuntimeBuilder {
     const tlsProblem = routerTlsProblem(built.tlsPolicy, router.tls, provider, key);
     if (tlsProblem !== undefined) disable(info, tlsProblem);
     const tlsConflict = routerTlsConflict(built.tlsPolicy, name, key);
-    if (tlsConflict !== undefined) addError(info, tlsConflict);
+    if (tlsConflict !== undefined) {
+      const { disables, ...problem } = tlsConflict;
+      if (disables) disable(info, problem);
+      else addError(info, problem);
+    }
     const resolver = router.tls?.certResolver;
     if (resolver !== undefined && built.input.resolvers !== undefined && !built.input.resolvers.has(resolver)) {
       // Traefik serves such a router with the certificates it has and logs the missing resolver; so do we.

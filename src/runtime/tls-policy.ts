@@ -3,7 +3,9 @@
  * them: every TLS router claims the hosts of its rule's Host() matchers for the options it names
  * (`default` when it names none). A connection gets the options of its SNI name, the default
  * options for a name no router claims; a host two routers claim with different options gets the
- * default options, and both routers an error saying so (they stay served, as in Traefik).
+ * default options, and both routers an error saying so. Traefik keeps serving both; we disable the
+ * one that named other options, since it would be served without them (a dropped clientAuth would
+ * open what the operator closed), and keep the one that asked for the default options served.
  *
  * A router naming options that do not exist, or that do not decode, is disabled with an error on
  * its key, and every TLS router is while the default options themselves are invalid: serving it
@@ -26,8 +28,8 @@ export interface TlsPolicy {
   readonly invalidDefault: string | undefined;
   /** Lowercase host → qualified options name, for the hosts whose options are not the default. */
   readonly hostOptions: ReadonlyMap<string, string>;
-  /** Router (qualified) → hosts it shares with a router naming other options. */
-  readonly conflicts: ReadonlyMap<string, readonly string[]>;
+  /** Router (qualified) → the options it names and the hosts it shares with a router naming other options. */
+  readonly conflicts: ReadonlyMap<string, { readonly options: string; readonly hosts: readonly string[] }>;
 }
 
 type Providers = ReadonlyMap<string, { readonly decoded: DecodeResult; readonly root: string }>;
@@ -69,15 +71,19 @@ export function tlsPolicy(providers: Providers, defaultSyntax: 'v2' | 'v3' = 'v3
     }
   }
   const hostOptions = new Map<string, string>();
-  const conflicts = new Map<string, string[]>();
+  const conflicts = new Map<string, { options: string; hosts: string[] }>();
   for (const [host, byOptions] of claims) {
     if (byOptions.size === 1) {
       const options = byOptions.keys().next().value!;
       if (options !== DEFAULT_TLS_OPTIONS) hostOptions.set(host, options);
       continue;
     }
-    for (const routers of byOptions.values()) {
-      for (const router of routers) conflicts.set(router, [...(conflicts.get(router) ?? []), host]);
+    for (const [options, routers] of byOptions) {
+      for (const router of routers) {
+        const conflict = conflicts.get(router);
+        if (conflict === undefined) conflicts.set(router, { options, hosts: [host] });
+        else conflict.hosts.push(host);
+      }
     }
   }
   // What judges routers; the host map only feeds the snapshot's TLS section, built on every change.
@@ -101,14 +107,22 @@ export function routerTlsProblem(policy: TlsPolicy, tls: RouterTls | undefined, 
   return undefined;
 }
 
-/** The error (not disabling) of a router sharing hosts with routers that name other TLS options, or undefined. */
-export function routerTlsConflict(policy: TlsPolicy, router: string, key: (field: string) => string): ProblemData | undefined {
-  const hosts = policy.conflicts.get(router);
-  if (hosts === undefined) return undefined;
+/**
+ * The problem of a router sharing hosts with routers that name other TLS options, or undefined;
+ * `disables` when the router named non-default options (it would be served without them).
+ */
+export function routerTlsConflict(policy: TlsPolicy, router: string, key: (field: string) => string): (ProblemData & { readonly disables: boolean }) | undefined {
+  const conflict = policy.conflicts.get(router);
+  if (conflict === undefined) return undefined;
+  const hosts = conflict.hosts.join(', ');
+  const disables = conflict.options !== DEFAULT_TLS_OPTIONS;
   return {
     code: 'SY_ROUTER_TLS_CONFLICT',
     key: key('tls/options'),
-    message: `found different TLS options for routers on the same host ${hosts.join(', ')}, so the default TLS options are used for it`,
+    message: disables
+      ? `found different TLS options for routers on the same host ${hosts}, so the default TLS options are used for it; the router is not served without the options "${conflict.options}" it names`
+      : `found different TLS options for routers on the same host ${hosts}, so the default TLS options are used for it`,
+    disables,
   };
 }
 

@@ -4,7 +4,7 @@
  * options that do not exist or do not decode, or any TLS router while the default options are
  * invalid (a verify clientAuthType without caFiles, a CA that is not PEM), is disabled with an
  * error on its key, and a host two routers claim with different options falls back to the default
- * ones with an error on both. Plain routers are untouched; a later change of the options re-judges
+ * ones, disabling the router that named others and warning the one that did not. Plain routers are untouched; a later change of the options re-judges
  * routers that did not change themselves.
  */
 import assert from 'node:assert/strict';
@@ -87,7 +87,7 @@ describe('TLS options routers ask for', () => {
     assert.deepEqual(Object.keys(built.namedOptions), ['mtls@etcd']);
   });
 
-  it('a host claimed with different options by two routers gets the default options, and both routers an error (still served)', () => {
+  it('a host claimed with different options gets the default options: the router naming others is disabled, the default one warned', () => {
     const build = builder();
     const shared = {
       ...routers,
@@ -101,15 +101,17 @@ describe('TLS options routers ask for', () => {
       'traefik/http/routers/other/tls/options': 'strict',
     };
     const built = build(shared);
-    assert.equal(built.status('secure'), 'warning SY_ROUTER_TLS_CONFLICT traefik/http/routers/secure/tls/options');
+    // Traefik serves both with the default options; `secure` would then go without the minimum version it asked for.
+    assert.equal(built.status('secure'), 'disabled SY_ROUTER_TLS_CONFLICT traefik/http/routers/secure/tls/options');
     assert.equal(built.status('api'), 'warning SY_ROUTER_TLS_CONFLICT traefik/http/routers/api/tls/options');
     assert.equal(built.status('other'), 'enabled');
     assert.deepEqual(built.hostOptions, { 'other.test': 'strict@etcd', 'strict.test': 'strict@etcd' });
-    assert.deepEqual(built.served, ['api@etcd', 'other@etcd', 'plain@etcd', 'secure@etcd']);
+    assert.deepEqual(built.served, ['api@etcd', 'other@etcd', 'plain@etcd']);
     // The conflicting router goes: the host is strict's again, and the other router's error goes too.
     const { 'traefik/http/routers/api/rule': _rule, 'traefik/http/routers/api/service': _service, 'traefik/http/routers/api/tls': _tls, ...rest } = shared;
     const resolved = build(rest);
     assert.equal(resolved.status('secure'), 'enabled');
+    assert.deepEqual(resolved.served, ['other@etcd', 'plain@etcd', 'secure@etcd']);
     assert.deepEqual(resolved.hostOptions, { 'other.test': 'strict@etcd', 'secure.test': 'strict@etcd', 'strict.test': 'strict@etcd' });
   });
 
