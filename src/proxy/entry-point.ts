@@ -173,7 +173,9 @@ export class EntryPoint {
       };
       if (tls === undefined) plain();
       else {
+        this.#holdRawTls(shared.socket);
         sniffSharedReads(shared, (socket, first) => this.#terminateTls(socket, tls, first), (first) => {
+          this.#rawTls.delete(shared.socket);
           plain();
           shared.relay(first);
         });
@@ -186,8 +188,18 @@ export class EntryPoint {
       socket.resume();
       return socket;
     }
-    sniffProtocol(socket, (tlsSocket, first) => this.#terminateTls(tlsSocket, tls, first), (plain) => this.#plain(plain));
+    this.#holdRawTls(socket);
+    sniffProtocol(socket, (tlsSocket, first) => this.#terminateTls(tlsSocket, tls, first), (plain) => {
+      this.#rawTls.delete(plain);
+      this.#plain(plain);
+    });
     return socket;
+  }
+
+  /** A connection that may be TLS is closed by a drain's deadline until it is known to be HTTP (then it is tracked as such). */
+  #holdRawTls(raw: Socket): void {
+    this.#rawTls.add(raw);
+    raw.once('close', () => this.#rawTls.delete(raw));
   }
 
   /** The caller resumes the socket. */
@@ -225,8 +237,6 @@ export class EntryPoint {
    * a tls.Server, which would accept on its own: the port is shared with plain HTTP.
    */
   #terminateTls(raw: Socket, tls: TlsState, first: Buffer): void {
-    this.#rawTls.add(raw);
-    raw.once('close', () => this.#rawTls.delete(raw));
     // A TLS-ALPN-01 validation (RFC 8737): the CA offers only acme-tls/1 and must see the challenge
     // certificate for the name; the connection ends after the handshake.
     const hello = readClientHello(first);
@@ -242,6 +252,10 @@ export class EntryPoint {
     // The TLS options of the name the ClientHello asks for, from its first byte on (versions,
     // ciphers, client certificates); judged after the handshake by the policy the socket was made with.
     const options = tls.optionsFor(hello?.serverName);
+    if (options === undefined) {
+      raw.destroy();
+      return;
+    }
     const clientAuth = options.clientAuth;
     const secure = new TLSSocket(raw, {
       isServer: true,
@@ -261,7 +275,7 @@ export class EntryPoint {
       // that has others); and a client certificate the options refuse closes the connection, both
       // before any HTTP is read.
       const servername = typeof secure.servername === 'string' ? secure.servername : undefined;
-      if (tls.optionsFor(servername).name !== options.name || clientAuthRefusal(secure, clientAuth) !== undefined) {
+      if (tls.optionsFor(servername)?.name !== options.name || clientAuthRefusal(secure, clientAuth) !== undefined) {
         secure.destroy();
         return;
       }

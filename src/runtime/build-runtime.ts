@@ -8,7 +8,7 @@
  * all are unknown is disabled alone, with an error naming the key at fault.
  */
 import type { DecodeChanges } from '../config/incremental-decode.ts';
-import { routerTlsConflict, routerTlsProblem, tlsPolicy, type TlsPolicy } from './tls-policy.ts';
+import { routerTlsConflict, routerTlsHostless, routerTlsProblem, tlsPolicy, type TlsPolicy } from './tls-policy.ts';
 import type { DecodeResult, Decoded, Router, Service, Middleware, StickyCookie } from '../config/dynamic.ts';
 import { RuleCache } from '../rules/rule-cache.ts';
 import { compileRule } from '../rules/compile.ts';
@@ -128,7 +128,7 @@ interface Built {
   readonly entryPoints: Map<string, Map<string, RouterSpec>>;
   readonly tlsRouters: Map<string, TlsRouter>;
   /** Which TLS options routers may ask for (tls-policy.ts). */
-  readonly tlsPolicy: TlsPolicy;
+  tlsPolicy: TlsPolicy;
   snapshot: Snapshot;
 }
 
@@ -153,9 +153,9 @@ export class RuntimeBuilder {
   }
 
   build(input: BuildInput): BuildOutput {
-    const policy = tlsPolicy(input.providers, input.defaultRuleSyntax);
+    const policy = tlsPolicy(input.providers);
     const changed = this.#changedRouters(input, policy);
-    if (changed !== undefined) return this.#patch(input, changed);
+    if (changed !== undefined) return this.#patch(input, changed, policy);
     return this.#full(input, policy);
   }
 
@@ -361,8 +361,10 @@ export class RuntimeBuilder {
     };
   }
 
-  #patch(input: BuildInput, changed: readonly string[]): BuildOutput {
+  #patch(input: BuildInput, changed: readonly string[], policy: TlsPolicy): BuildOutput {
     const built = this.#built!;
+    // Judged alike (same fingerprint), but the hosts claimed for each set may have moved.
+    built.tlsPolicy = policy;
     const previous = built.snapshot;
     /** Entry point → routers of `changed` that were on it; what is not on it any more is removed. */
     const wasOn = new Map<string, Set<string>>();
@@ -439,7 +441,7 @@ export class RuntimeBuilder {
     }
     const problems: ProblemData[] = [];
     for (const { decoded } of input.providers.values()) problems.push(...decoded.problems);
-    const tls = this.#tls(input, built.tlsPolicy, problems);
+    const tls = this.#tls(input, policy, problems);
     built.snapshot = {
       revision: input.revision,
       entryPoints,
@@ -497,6 +499,8 @@ export class RuntimeBuilder {
       if (disables) disable(info, problem);
       else addError(info, problem);
     }
+    const hostless = routerTlsHostless(built.tlsPolicy, name, key);
+    if (hostless !== undefined) addError(info, hostless);
     const resolver = router.tls?.certResolver;
     if (resolver !== undefined && built.input.resolvers !== undefined && !built.input.resolvers.has(resolver)) {
       // Traefik serves such a router with the certificates it has and logs the missing resolver; so do we.

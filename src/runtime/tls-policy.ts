@@ -9,11 +9,15 @@
  *
  * A router naming options that do not exist, or that do not decode, is disabled with an error on
  * its key, and every TLS router is while the default options themselves are invalid: serving it
- * would silently drop a security setting (client-certificate authentication among them).
+ * would silently drop a security setting (client-certificate authentication among them). Its hosts
+ * stay claimed for those options, as in Traefik: a connection naming them is refused (the data
+ * plane has no such set), and another router matching the host cannot serve it under the defaults.
  */
 import type { DecodeResult, RouterTls } from '../config/dynamic.ts';
 import type { ProblemData } from '../errors.ts';
-import { compileRule } from '../rules/compile.ts';
+import type { RuleNode } from '../rules/ast.ts';
+import { hostIndexKey } from '../rules/host-match.ts';
+import { parseRule } from '../rules/parse.ts';
 
 export const DEFAULT_TLS_OPTIONS = 'default';
 
@@ -26,8 +30,14 @@ export interface TlsPolicy {
   readonly invalid: ReadonlySet<string>;
   /** The key of default options that do not decode (and so cannot be applied), if any. */
   readonly invalidDefault: string | undefined;
-  /** Lowercase host → qualified options name, for the hosts whose options are not the default. */
+  /**
+   * Lowercase host (`a.example.com`, or `*.example.com` for a v3.7 wildcard) → qualified options
+   * name, for the hosts whose options are not the default; the name may be of a set that does not
+   * exist or does not decode (its connections are refused).
+   */
   readonly hostOptions: ReadonlyMap<string, string>;
+  /** Routers (qualified) that name non-default options but whose rule has no Host() to claim. */
+  readonly hostless: ReadonlySet<string>;
   /** Router (qualified) → the options it names and the hosts it shares with a router naming other options. */
   readonly conflicts: ReadonlyMap<string, { readonly options: string; readonly hosts: readonly string[] }>;
 }
@@ -40,7 +50,7 @@ export function qualifiedTlsOptions(options: string | undefined, provider: strin
   return options.includes('@') ? options : `${options}@${provider}`;
 }
 
-export function tlsPolicy(providers: Providers, defaultSyntax: 'v2' | 'v3' = 'v3'): TlsPolicy {
+export function tlsPolicy(providers: Providers): TlsPolicy {
   const valid = new Set<string>();
   const invalid = new Set<string>();
   let invalidDefault: string | undefined;
@@ -55,13 +65,15 @@ export function tlsPolicy(providers: Providers, defaultSyntax: 'v2' | 'v3' = 'v3
   }
   // Traefik's tlsOptionsForHost: a host claimed with two different option sets falls back to the default.
   const claims = new Map<string, Map<string, string[]>>();
+  const hostless = new Set<string>();
   for (const [provider, { decoded }] of providers) {
     for (const [rawName, d] of decoded.routers) {
       const router = d.value;
       if (router?.tls === undefined) continue;
       const options = qualifiedTlsOptions(router.tls.options, provider);
-      if (options !== DEFAULT_TLS_OPTIONS && !valid.has(options)) continue;
-      for (const host of ruleHosts(d, router.rule, router.ruleSyntax ?? defaultSyntax)) {
+      const hosts = ruleHosts(d, router.rule);
+      if (hosts.length === 0 && options !== DEFAULT_TLS_OPTIONS) hostless.add(`${rawName}@${provider}`);
+      for (const host of hosts) {
         let byOptions = claims.get(host);
         if (byOptions === undefined) claims.set(host, (byOptions = new Map()));
         const routers = byOptions.get(options) ?? [];
@@ -87,8 +99,8 @@ export function tlsPolicy(providers: Providers, defaultSyntax: 'v2' | 'v3' = 'v3
     }
   }
   // What judges routers; the host map only feeds the snapshot's TLS section, built on every change.
-  const fingerprint = JSON.stringify([[...valid].sort(), [...invalid].sort(), invalidDefault, [...conflicts].sort()]);
-  return { fingerprint, valid, invalid, invalidDefault, hostOptions, conflicts };
+  const fingerprint = JSON.stringify([[...valid].sort(), [...invalid].sort(), invalidDefault, [...conflicts].sort(), [...hostless].sort()]);
+  return { fingerprint, valid, invalid, invalidDefault, hostOptions, conflicts, hostless };
 }
 
 /** Why a router with this `tls` section cannot be served, or undefined. */
@@ -126,19 +138,44 @@ export function routerTlsConflict(policy: TlsPolicy, router: string, key: (field
   };
 }
 
-/** Hosts by decoded router: a build reuses the objects of unchanged routers, so their rules compile once. */
-const HOSTS = new WeakMap<object, { readonly rule: string; readonly syntax: string; readonly hosts: readonly string[] }>();
+/** The warning of a router that names TLS options but claims no host for them, or undefined (Traefik logs the same). */
+export function routerTlsHostless(policy: TlsPolicy, router: string, key: (field: string) => string): ProblemData | undefined {
+  if (!policy.hostless.has(router)) return undefined;
+  return {
+    code: 'SY_ROUTER_TLS_NO_HOST',
+    key: key('rule'),
+    message: 'no domain found in the rule (no Host()): the TLS options named for this router apply only to connections whose server name another router claims for them',
+  };
+}
 
-/** The exact host names of a rule's Host() matchers (wildcards and regexps claim none, as in Traefik). */
-function ruleHosts(decoded: object, rule: string, syntax: 'v2' | 'v3'): readonly string[] {
+/** Hosts by decoded router: a build reuses the objects of unchanged routers, so their rules parse once. */
+const HOSTS = new WeakMap<object, { readonly rule: string; readonly hosts: readonly string[] }>();
+
+/**
+ * Every Host() argument of a rule, wherever it sits in the tree (Traefik's ParseDomains: and, or
+ * and not alike), lowercased, trailing dots dropped; `*` claims nothing. HostRegexp claims nothing.
+ */
+function ruleHosts(decoded: object, rule: string): readonly string[] {
   const cached = HOSTS.get(decoded);
-  if (cached !== undefined && cached.rule === rule && cached.syntax === syntax) return cached.hosts;
-  let hosts: readonly string[];
+  if (cached !== undefined && cached.rule === rule) return cached.hosts;
+  const hosts = new Set<string>();
+  const visit = (node: RuleNode): void => {
+    if (node.kind !== 'matcher') {
+      for (const operand of node.operands) visit(operand);
+      return;
+    }
+    if (node.name.toLowerCase() !== 'host') return;
+    for (const arg of node.args) {
+      const host = arg.value.toLowerCase();
+      if (host !== '' && host !== '*') hosts.add(hostIndexKey(host));
+    }
+  };
   try {
-    hosts = (compileRule(rule, syntax).hosts ?? []).filter((host) => !host.includes('*'));
+    visit(parseRule(rule));
   } catch {
-    hosts = [];
+    // A rule that does not parse disables its router on its own.
   }
-  HOSTS.set(decoded, { rule, syntax, hosts });
-  return hosts;
+  const list = [...hosts];
+  HOSTS.set(decoded, { rule, hosts: list });
+  return list;
 }

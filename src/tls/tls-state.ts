@@ -139,16 +139,28 @@ export class TlsState {
     return this.#default.index;
   }
 
-  /** The options for a connection whose ClientHello names `serverName` (none: the default options). */
-  optionsFor(serverName: string | undefined): TlsOptionSet {
-    if (serverName === undefined || serverName === '' || this.#named.size === 0) return this.#default;
-    return this.#named.get(this.optionsNameFor(serverName)) ?? this.#default;
+  /**
+   * The options for a connection whose ClientHello names `serverName` (none: the default options);
+   * undefined when its host's routers name options that do not exist or do not decode: the
+   * connection is refused (Traefik's closing route for such hosts), not served under the defaults.
+   */
+  optionsFor(serverName: string | undefined): TlsOptionSet | undefined {
+    if (serverName === undefined || serverName === '' || this.#hostOptions.size === 0) return this.#default;
+    const name = this.optionsNameFor(serverName);
+    return name === DEFAULT_TLS_OPTIONS ? this.#default : this.#named.get(name);
   }
 
-  /** The qualified name of the options a host's TLS routers ask for (Traefik's tlsOptionsForHost), `default` for others. */
+  /**
+   * The qualified name of the options a host's TLS routers ask for (Traefik's tlsOptionsForHost),
+   * `default` for others: the exact name first, then a `*.parent` wildcard one label up.
+   */
   optionsNameFor(host: string): string {
     if (this.#hostOptions.size === 0 || host === '') return DEFAULT_TLS_OPTIONS;
-    return this.#hostOptions.get(requestHostKey(host.toLowerCase())) ?? DEFAULT_TLS_OPTIONS;
+    const key = requestHostKey(host.toLowerCase());
+    const exact = this.#hostOptions.get(key);
+    if (exact !== undefined) return exact;
+    const dot = key.indexOf('.');
+    return (dot === -1 ? undefined : this.#hostOptions.get(`*${key.slice(dot)}`)) ?? DEFAULT_TLS_OPTIONS;
   }
 
   /**

@@ -29,14 +29,16 @@ function builder() {
   const decoder = new IncrementalDecoder('traefik');
   const runtime = new RuntimeBuilder();
   let revision = 0;
+  // The same arrays every time, as the control plane passes them: a change of routers only takes the incremental path.
+  const entryPoints = ['web'];
   return (keys: Record<string, string>) => {
     const decoded = decoder.decode(Object.entries(keys));
     const input: BuildInput = {
       revision: ++revision,
       providers: new Map([['etcd', { decoded, root: 'traefik' }]]),
       changes: new Map([['etcd', decoder.takeChanges()]]),
-      entryPoints: ['web'],
-      defaultEntryPoints: ['web'],
+      entryPoints,
+      defaultEntryPoints: entryPoints,
       defaultRuleSyntax: 'v3',
     };
     const { view, snapshot } = runtime.build(input);
@@ -61,7 +63,6 @@ describe('TLS options routers ask for', () => {
     assert.deepEqual(qualified.hostOptions, { 'secure.test': 'strict@etcd' });
     const missing = build({ ...routers, 'traefik/http/routers/secure/tls/options': 'nosuch' });
     assert.equal(missing.status('secure'), 'disabled SY_ROUTER_TLS_OPTIONS traefik/http/routers/secure/tls/options');
-    assert.deepEqual(missing.hostOptions, {});
     const otherProvider = build({ ...routers, 'traefik/http/routers/secure/tls/options': 'strict@file', 'traefik/tls/options/strict/minVersion': 'VersionTLS13' });
     assert.equal(otherProvider.status('secure'), 'disabled SY_ROUTER_TLS_OPTIONS traefik/http/routers/secure/tls/options');
     // A verify type with nothing to verify against: the set does not decode, and its router is not served without it.
@@ -113,6 +114,50 @@ describe('TLS options routers ask for', () => {
     assert.equal(resolved.status('secure'), 'enabled');
     assert.deepEqual(resolved.served, ['other@etcd', 'plain@etcd', 'secure@etcd']);
     assert.deepEqual(resolved.hostOptions, { 'other.test': 'strict@etcd', 'secure.test': 'strict@etcd', 'strict.test': 'strict@etcd' });
+  });
+
+  it('the hosts claimed for a set follow router changes that rebuild only the routers', () => {
+    const build = builder();
+    const strict = { ...routers, 'traefik/http/routers/secure/tls/options': 'strict', 'traefik/tls/options/strict/minVersion': 'VersionTLS13' };
+    assert.deepEqual(build(strict).hostOptions, { 'secure.test': 'strict@etcd' });
+    const moved = build({ ...strict, 'traefik/http/routers/secure/rule': 'Host(`moved.test`)' });
+    assert.deepEqual(moved.hostOptions, { 'moved.test': 'strict@etcd' });
+    const added = build({
+      ...strict,
+      'traefik/http/routers/secure/rule': 'Host(`moved.test`)',
+      'traefik/http/routers/added/rule': 'Host(`added.test`)',
+      'traefik/http/routers/added/service': 's',
+      'traefik/http/routers/added/tls/options': 'strict',
+    });
+    assert.deepEqual(added.hostOptions, { 'added.test': 'strict@etcd', 'moved.test': 'strict@etcd' });
+    assert.equal(added.status('added'), 'enabled');
+  });
+
+  it('every Host() of a rule is claimed, whatever surrounds it; wildcards claim their pattern; a rule without Host() is warned', () => {
+    const build = builder();
+    const built = build({
+      ...routers,
+      'traefik/http/routers/secure/rule': 'Host(`or.test`) || PathPrefix(`/admin`)',
+      'traefik/http/routers/secure/tls/options': 'strict',
+      'traefik/tls/options/strict/minVersion': 'VersionTLS13',
+      'traefik/http/routers/wild/rule': 'Host(`*.wild.test`) && !Host(`not.wild.test`)',
+      'traefik/http/routers/wild/service': 's',
+      'traefik/http/routers/wild/tls/options': 'strict',
+      'traefik/http/routers/regexp/rule': 'HostRegexp(`^r\\.test$`)',
+      'traefik/http/routers/regexp/service': 's',
+      'traefik/http/routers/regexp/tls/options': 'strict',
+    });
+    assert.deepEqual(built.hostOptions, { '*.wild.test': 'strict@etcd', 'not.wild.test': 'strict@etcd', 'or.test': 'strict@etcd' });
+    assert.equal(built.status('secure'), 'enabled');
+    assert.equal(built.status('regexp'), 'warning SY_ROUTER_TLS_NO_HOST traefik/http/routers/regexp/rule');
+  });
+
+  it('a router naming options that do not exist is disabled but keeps its hosts claimed for them (their connections are refused)', () => {
+    const build = builder();
+    const built = build({ ...routers, 'traefik/http/routers/secure/tls/options': 'nosuch' });
+    assert.equal(built.status('secure'), 'disabled SY_ROUTER_TLS_OPTIONS traefik/http/routers/secure/tls/options');
+    assert.deepEqual(built.hostOptions, { 'secure.test': 'nosuch@etcd' });
+    assert.deepEqual(built.namedOptions, {});
   });
 
   it('default options that demand client certificates are applied: TLS routers stay served', () => {

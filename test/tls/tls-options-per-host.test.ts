@@ -3,8 +3,10 @@
  * of the host its ClientHello names (minimum version, client certificates), other names the default
  * options; a request whose Host asks for other options than the handshake's name gets 421
  * Misdirected Request and never reaches the upstream (no handshake under an open name, then a
- * request to a host that demands a certificate); and a ClientHello split over two reads still gets
- * its host's options. Through the fast path and through node:http.
+ * request to a host that demands a certificate); a ClientHello split over two reads still gets its
+ * host's options; every Host() of a rule claims its host (wildcards their subdomains); and a host
+ * whose router names options that do not exist is refused rather than served under the defaults by
+ * another router. Through the fast path and through node:http.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,6 +53,26 @@ http:
       service: svc
       tls:
         options: modern
+    either:
+      rule: Host(\`either.test\`) || PathPrefix(\`/either\`)
+      service: svc
+      tls:
+        options: mtls
+    wild:
+      rule: Host(\`*.wild.test\`)
+      service: svc
+      tls:
+        options: mtls
+    broken:
+      rule: Host(\`broken.test\`)
+      service: svc
+      tls:
+        options: nosuch
+    anything:
+      rule: PathPrefix(\`/\`)
+      priority: 1
+      service: svc
+      tls: {}
   services:
     svc:
       loadBalancer:
@@ -124,7 +146,8 @@ for (const fastPath of [true, false]) {
 
     before(async () => {
       node = await startTestNode(config(), [], { fastPath });
-      for (const router of ['open', 'locked', 'modern']) assert.equal(node.node.controlPlane.view.routers.get(`${router}@file`)?.status, 'enabled', router);
+      for (const router of ['open', 'locked', 'modern', 'either', 'wild', 'anything']) assert.equal(node.node.controlPlane.view.routers.get(`${router}@file`)?.status, 'enabled', router);
+      assert.equal(node.node.controlPlane.view.routers.get('broken@file')?.status, 'disabled');
     });
 
     after(async () => {
@@ -141,6 +164,20 @@ for (const fastPath of [true, false]) {
       assert.equal(await request(node.web, { sni: 'Locked.Test', host: 'locked.test' }), 'refused');
     });
 
+    it('a Host() anywhere in the rule claims its host, a wildcard Host() its subdomains', async () => {
+      assert.equal(await request(node.web, { sni: 'either.test', host: 'either.test' }), 'refused');
+      assert.equal(await request(node.web, { sni: 'either.test', host: 'either.test', cert: client }), '200');
+      assert.equal(await request(node.web, { sni: 'a.wild.test', host: 'a.wild.test' }), 'refused');
+      assert.equal(await request(node.web, { sni: 'a.wild.test', host: 'a.wild.test', cert: client }), '200');
+    });
+
+    it('a host whose router names options that do not exist is refused, not served under the defaults by another router', async () => {
+      // `anything` (PathPrefix(/), default options) would match it.
+      assert.equal(await request(node.web, { sni: 'broken.test', host: 'broken.test' }), 'refused');
+      assert.equal(await request(node.web, { sni: 'open.test', host: 'broken.test' }), '421');
+      assert.equal(await request(node.web, { sni: 'elsewhere.test', host: 'elsewhere.test' }), '200', 'an unclaimed name: default options, the catch-all router');
+    });
+
     it("a host's named minimum version refuses older clients; other hosts accept them", async () => {
       assert.equal(await request(node.web, { sni: 'modern.test', host: 'modern.test', maxVersion: 'TLSv1.2' }), 'refused');
       assert.equal(await request(node.web, { sni: 'modern.test', host: 'modern.test' }), '200');
@@ -154,8 +191,8 @@ for (const fastPath of [true, false]) {
       assert.equal(await request(node.web, { sni: 'open.test', host: 'modern.test', maxVersion: 'TLSv1.2' }), '421');
       assert.equal(await request(node.web, { sni: 'locked.test', host: 'open.test', cert: client }), '421', 'the other way round too, as Traefik');
       assert.equal(upstream.seen.length, seen, 'no misdirected request reached the upstream');
-      // Same options on both sides: served.
-      assert.equal(await request(node.web, { sni: 'open.test', host: 'unrouted.test' }), '404');
+      // Same options on both sides: served (by the catch-all router).
+      assert.equal(await request(node.web, { sni: 'open.test', host: 'unclaimed.test' }), '200');
     });
 
     it("a ClientHello split over two reads still gets its host's options", async () => {
