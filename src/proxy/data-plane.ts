@@ -81,7 +81,7 @@ export class DataPlane {
       requestStarted: () => {},
       requestFinished: done ?? (() => {}),
       extraHeaders: () => '',
-      misdirected: (host, serverName) => this.#tls.misdirected(host, serverName),
+      misdirected: (entryPoint, host, serverName) => this.#tls.misdirected(entryPoint, host, serverName),
     };
   }
 
@@ -132,7 +132,7 @@ export class DataPlane {
     if (ctx === undefined) return undefined;
     // ACME HTTP-01 answers come first, on every node, whatever the routes and redirections say.
     if (ctx.path.startsWith(ACME_CHALLENGE_PATH) && this.#answerChallenge(ctx)) return ctx;
-    if (tls && this.#tls.misdirected(ctx.host, serverNameOf(req.socket))) {
+    if (tls && this.#tls.misdirected(entryPoint, ctx.host, serverNameOf(req.socket))) {
       sendError(res, 421);
       return ctx;
     }
@@ -154,7 +154,7 @@ export class DataPlane {
     const res = undefined as unknown as ServerResponse;
     const ctx = this.#context(entryPoint, req, res, tls, socket);
     if (ctx === undefined) return;
-    if (tls && this.#tls.misdirected(ctx.host, serverNameOf(req.socket))) {
+    if (tls && this.#tls.misdirected(entryPoint, ctx.host, serverNameOf(req.socket))) {
       rawError(socket, 421);
       return;
     }

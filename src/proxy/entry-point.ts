@@ -251,7 +251,7 @@ export class EntryPoint {
     }
     // The TLS options of the name the ClientHello asks for, from its first byte on (versions,
     // ciphers, client certificates); judged after the handshake by the policy the socket was made with.
-    const options = tls.optionsFor(hello?.serverName);
+    const options = tls.optionsFor(this.name, hello?.serverName);
     if (options === undefined) {
       raw.destroy();
       return;
@@ -275,7 +275,7 @@ export class EntryPoint {
       // that has others); and a client certificate the options refuse closes the connection, both
       // before any HTTP is read.
       const servername = typeof secure.servername === 'string' ? secure.servername : undefined;
-      if (tls.optionsFor(servername)?.name !== options.name || clientAuthRefusal(secure, clientAuth) !== undefined) {
+      if (tls.optionsFor(this.name, servername)?.name !== options.name || clientAuthRefusal(secure, clientAuth) !== undefined) {
         secure.destroy();
         return;
       }

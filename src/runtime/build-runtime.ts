@@ -153,7 +153,7 @@ export class RuntimeBuilder {
   }
 
   build(input: BuildInput): BuildOutput {
-    const policy = tlsPolicy(input.providers);
+    const policy = tlsPolicy(input.providers, input.entryPoints, input.defaultEntryPoints);
     const changed = this.#changedRouters(input, policy);
     if (changed !== undefined) return this.#patch(input, changed, policy);
     return this.#full(input, policy);
@@ -604,7 +604,7 @@ function tlsSpec(input: BuildInput, policy: TlsPolicy, problems: ProblemData[]):
   let defaultCertificate: CertificateSpec | undefined;
   let options: TlsOptionsSpec = EMPTY_TLS.options;
   const named: Record<string, TlsOptionsSpec> = {};
-  const usedNames = new Set(policy.hostOptions.values());
+  const usedNames = new Set([...policy.hostOptions.values()].flatMap((hosts) => [...hosts.values()]));
   for (const [provider, { decoded, root }] of input.providers) {
     for (const [label, d] of decoded.tls.certificates) {
       if (d.value === undefined) {
@@ -628,7 +628,9 @@ function tlsSpec(input: BuildInput, policy: TlsPolicy, problems: ProblemData[]):
     }
   }
   if (input.cluster !== undefined) certificates.push(...input.cluster.certificates);
-  const hostOptions = Object.fromEntries([...policy.hostOptions].sort(([a], [b]) => compareBytes(a, b)));
+  const hostOptions = Object.fromEntries(
+    [...policy.hostOptions].sort(([a], [b]) => compareBytes(a, b)).map(([ep, hosts]) => [ep, Object.fromEntries([...hosts].sort(([a], [b]) => compareBytes(a, b)))]),
+  );
   return { certificates, defaultCertificate, options, namedOptions: named, hostOptions, challenges: input.cluster?.challenges ?? {}, alpnChallenges: input.cluster?.alpnChallenges ?? {}, ticketKeys: input.cluster?.ticketKeys };
 }
 

@@ -24,8 +24,8 @@ export interface TlsSpec {
   readonly options: TlsOptionsSpec;
   /** Other TLS options some host uses, by qualified name (`strict@etcd`). */
   readonly namedOptions: Readonly<Record<string, TlsOptionsSpec>>;
-  /** Lowercase host (from TLS routers' Host() rules) → its options' qualified name, where not the default. */
-  readonly hostOptions: Readonly<Record<string, string>>;
+  /** Entry point → lowercase host (from TLS routers' Host() rules) → its options' qualified name, where not the default. */
+  readonly hostOptions: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** token → key authorization for `/.well-known/acme-challenge/<token>`. */
   readonly challenges: Readonly<Record<string, string>>;
   /** domain → the TLS-ALPN-01 challenge certificate (RFC 8737) while its validation is pending. */

@@ -31,11 +31,12 @@ export interface TlsPolicy {
   /** The key of default options that do not decode (and so cannot be applied), if any. */
   readonly invalidDefault: string | undefined;
   /**
-   * Lowercase host (`a.example.com`, or `*.example.com` for a v3.7 wildcard) → qualified options
-   * name, for the hosts whose options are not the default; the name may be of a set that does not
-   * exist or does not decode (its connections are refused).
+   * Entry point → lowercase host (`a.example.com`, or `*.example.com` for a v3.7 wildcard) →
+   * qualified options name, for the hosts whose options are not the default; the name may be of a
+   * set that does not exist or does not decode (its connections are refused). Per entry point, as
+   * Traefik builds one TLS router per entry point.
    */
-  readonly hostOptions: ReadonlyMap<string, string>;
+  readonly hostOptions: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** Routers (qualified) that name non-default options but whose rule has no Host() to claim. */
   readonly hostless: ReadonlySet<string>;
   /** Router (qualified) → the options it names and the hosts it shares with a router naming other options. */
@@ -50,7 +51,11 @@ export function qualifiedTlsOptions(options: string | undefined, provider: strin
   return options.includes('@') ? options : `${options}@${provider}`;
 }
 
-export function tlsPolicy(providers: Providers): TlsPolicy {
+/**
+ * `entryPoints`: those the node has; `defaultEntryPoints`: where a router naming none is (the
+ * build's own inputs, so routers are placed here as they are served).
+ */
+export function tlsPolicy(providers: Providers, entryPoints: readonly string[], defaultEntryPoints: readonly string[]): TlsPolicy {
   const valid = new Set<string>();
   const invalid = new Set<string>();
   let invalidDefault: string | undefined;
@@ -63,8 +68,8 @@ export function tlsPolicy(providers: Providers): TlsPolicy {
       (d.value === undefined ? invalid : valid).add(`${name}@${provider}`);
     }
   }
-  // Traefik's tlsOptionsForHost: a host claimed with two different option sets falls back to the default.
-  const claims = new Map<string, Map<string, string[]>>();
+  // Traefik's tlsOptionsForHost, per entry point: a host claimed with two different option sets falls back to the default.
+  const claims = new Map<string, Map<string, Map<string, string[]>>>();
   const hostless = new Set<string>();
   for (const [provider, { decoded }] of providers) {
     for (const [rawName, d] of decoded.routers) {
@@ -73,30 +78,40 @@ export function tlsPolicy(providers: Providers): TlsPolicy {
       const options = qualifiedTlsOptions(router.tls.options, provider);
       const hosts = ruleHosts(d, router.rule);
       if (hosts.length === 0 && options !== DEFAULT_TLS_OPTIONS) hostless.add(`${rawName}@${provider}`);
-      for (const host of hosts) {
-        let byOptions = claims.get(host);
-        if (byOptions === undefined) claims.set(host, (byOptions = new Map()));
-        const routers = byOptions.get(options) ?? [];
-        routers.push(`${rawName}@${provider}`);
-        byOptions.set(options, routers);
+      const on = router.entryPoints !== undefined && router.entryPoints.length > 0 ? router.entryPoints : defaultEntryPoints;
+      for (const ep of on) {
+        if (!entryPoints.includes(ep)) continue;
+        let byHost = claims.get(ep);
+        if (byHost === undefined) claims.set(ep, (byHost = new Map()));
+        for (const host of hosts) {
+          let byOptions = byHost.get(host);
+          if (byOptions === undefined) byHost.set(host, (byOptions = new Map()));
+          const routers = byOptions.get(options) ?? [];
+          routers.push(`${rawName}@${provider}`);
+          byOptions.set(options, routers);
+        }
       }
     }
   }
-  const hostOptions = new Map<string, string>();
+  const hostOptions = new Map<string, Map<string, string>>();
   const conflicts = new Map<string, { options: string; hosts: string[] }>();
-  for (const [host, byOptions] of claims) {
-    if (byOptions.size === 1) {
-      const options = byOptions.keys().next().value!;
-      if (options !== DEFAULT_TLS_OPTIONS) hostOptions.set(host, options);
-      continue;
-    }
-    for (const [options, routers] of byOptions) {
-      for (const router of routers) {
-        const conflict = conflicts.get(router);
-        if (conflict === undefined) conflicts.set(router, { options, hosts: [host] });
-        else conflict.hosts.push(host);
+  for (const [ep, byHost] of claims) {
+    const mapped = new Map<string, string>();
+    for (const [host, byOptions] of byHost) {
+      if (byOptions.size === 1) {
+        const options = byOptions.keys().next().value!;
+        if (options !== DEFAULT_TLS_OPTIONS) mapped.set(host, options);
+        continue;
+      }
+      for (const [options, routers] of byOptions) {
+        for (const router of routers) {
+          const conflict = conflicts.get(router);
+          if (conflict === undefined) conflicts.set(router, { options, hosts: [host] });
+          else if (!conflict.hosts.includes(host)) conflict.hosts.push(host);
+        }
       }
     }
+    if (mapped.size > 0) hostOptions.set(ep, mapped);
   }
   // What judges routers; the host map only feeds the snapshot's TLS section, built on every change.
   const fingerprint = JSON.stringify([[...valid].sort(), [...invalid].sort(), invalidDefault, [...conflicts].sort(), [...hostless].sort()]);

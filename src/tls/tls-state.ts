@@ -90,7 +90,8 @@ export class TlsState {
   readonly #contexts = new Map<string, SecureContext>();
   #default: TlsOptionSet;
   #named = new Map<string, TlsOptionSet>();
-  #hostOptions = new Map<string, string>();
+  /** Entry point → host → options name (the snapshot's, as maps). */
+  #hostOptions = new Map<string, ReadonlyMap<string, string>>();
 
   readonly #localTicketKeys: Buffer | undefined;
   #ticketKeys: Buffer | undefined;
@@ -122,7 +123,7 @@ export class TlsState {
     };
     this.#default = optionSet(DEFAULT_TLS_OPTIONS, spec.options);
     this.#named = new Map(Object.entries(spec.namedOptions ?? {}).map(([name, o]) => [name, optionSet(name, o)]));
-    this.#hostOptions = new Map(Object.entries(spec.hostOptions ?? {}));
+    this.#hostOptions = new Map(Object.entries(spec.hostOptions ?? {}).map(([ep, hosts]) => [ep, new Map(Object.entries(hosts))]));
     // Contexts are cached by content and options; those no set uses any more are dropped.
     for (const [hash, context] of this.#contexts) if (!used.has(context)) this.#contexts.delete(hash);
     this.#alpnChallenges = new Map(Object.entries(spec.alpnChallenges).map(([domain, c]) => [domain, createSecureContext({ cert: c.certPem, key: c.keyPem })]));
@@ -140,27 +141,30 @@ export class TlsState {
   }
 
   /**
-   * The options for a connection whose ClientHello names `serverName` (none: the default options);
-   * undefined when its host's routers name options that do not exist or do not decode: the
-   * connection is refused (Traefik's closing route for such hosts), not served under the defaults.
+   * The options for a connection to `entryPoint` whose ClientHello names `serverName` (none: the
+   * default options); undefined when its host's routers name options that do not exist or do not
+   * decode: the connection is refused (Traefik's closing route for such hosts), not served under
+   * the defaults.
    */
-  optionsFor(serverName: string | undefined): TlsOptionSet | undefined {
+  optionsFor(entryPoint: string, serverName: string | undefined): TlsOptionSet | undefined {
     if (serverName === undefined || serverName === '' || this.#hostOptions.size === 0) return this.#default;
-    const name = this.optionsNameFor(serverName);
+    const name = this.optionsNameFor(entryPoint, serverName);
     return name === DEFAULT_TLS_OPTIONS ? this.#default : this.#named.get(name);
   }
 
   /**
-   * The qualified name of the options a host's TLS routers ask for (Traefik's tlsOptionsForHost),
-   * `default` for others: the exact name first, then a `*.parent` wildcard one label up.
+   * The qualified name of the options a host's TLS routers on `entryPoint` ask for (Traefik's
+   * tlsOptionsForHost), `default` for others: the exact name first, then a `*.parent` wildcard one
+   * label up.
    */
-  optionsNameFor(host: string): string {
-    if (this.#hostOptions.size === 0 || host === '') return DEFAULT_TLS_OPTIONS;
+  optionsNameFor(entryPoint: string, host: string): string {
+    const hosts = this.#hostOptions.get(entryPoint);
+    if (hosts === undefined || host === '') return DEFAULT_TLS_OPTIONS;
     const key = requestHostKey(host.toLowerCase());
-    const exact = this.#hostOptions.get(key);
+    const exact = hosts.get(key);
     if (exact !== undefined) return exact;
     const dot = key.indexOf('.');
-    return (dot === -1 ? undefined : this.#hostOptions.get(`*${key.slice(dot)}`)) ?? DEFAULT_TLS_OPTIONS;
+    return (dot === -1 ? undefined : hosts.get(`*${key.slice(dot)}`)) ?? DEFAULT_TLS_OPTIONS;
   }
 
   /**
@@ -169,11 +173,11 @@ export class TlsState {
    * it, a client could handshake under a name without client-certificate authentication and then
    * ask for a host that requires it.
    */
-  misdirected(host: string, serverName: string | undefined): boolean {
-    if (this.#hostOptions.size === 0) return false;
+  misdirected(entryPoint: string, host: string, serverName: string | undefined): boolean {
+    if (!this.#hostOptions.has(entryPoint)) return false;
     const sni = serverName ?? '';
     if (host.toLowerCase() === sni.toLowerCase()) return false;
-    return this.optionsNameFor(host) !== this.optionsNameFor(sni);
+    return this.optionsNameFor(entryPoint, host) !== this.optionsNameFor(entryPoint, sni);
   }
 
   /** The fallback context for a pair under options, cached like the index's (hash of options and content). */

@@ -30,7 +30,8 @@ function builder() {
   const runtime = new RuntimeBuilder();
   let revision = 0;
   // The same arrays every time, as the control plane passes them: a change of routers only takes the incremental path.
-  const entryPoints = ['web'];
+  const entryPoints = ['web', 'internal'];
+  const defaultEntryPoints = ['web'];
   return (keys: Record<string, string>) => {
     const decoded = decoder.decode(Object.entries(keys));
     const input: BuildInput = {
@@ -38,7 +39,7 @@ function builder() {
       providers: new Map([['etcd', { decoded, root: 'traefik' }]]),
       changes: new Map([['etcd', decoder.takeChanges()]]),
       entryPoints,
-      defaultEntryPoints: entryPoints,
+      defaultEntryPoints,
       defaultRuleSyntax: 'v3',
     };
     const { view, snapshot } = runtime.build(input);
@@ -47,7 +48,7 @@ function builder() {
       return `${info.status}${info.errors.map((e) => ` ${e.code} ${e.key}`).join('')}`;
     };
     const problems = view.problems.map((p) => `${p.code} ${p.key}`);
-    return { status, served: snapshot.entryPoints.web!.routers.map((r) => r.name).sort(), clientAuth: snapshot.tls.options.clientAuth, hostOptions: snapshot.tls.hostOptions, namedOptions: snapshot.tls.namedOptions, problems };
+    return { status, served: snapshot.entryPoints.web!.routers.map((r) => r.name).sort(), clientAuth: snapshot.tls.options.clientAuth, hostOptions: snapshot.tls.hostOptions.web ?? {}, internalHostOptions: snapshot.tls.hostOptions.internal ?? {}, namedOptions: snapshot.tls.namedOptions, problems };
   };
 }
 
@@ -131,6 +132,23 @@ describe('TLS options routers ask for', () => {
     });
     assert.deepEqual(added.hostOptions, { 'added.test': 'strict@etcd', 'moved.test': 'strict@etcd' });
     assert.equal(added.status('added'), 'enabled');
+  });
+
+  it('hosts are claimed per entry point: one host with different options on two entry points is no conflict', () => {
+    const build = builder();
+    const built = build({
+      ...routers,
+      'traefik/http/routers/secure/tls/options': 'mtls',
+      'traefik/tls/options/mtls/clientAuth/caFiles/0': CA,
+      'traefik/http/routers/secure/entryPoints/0': 'internal',
+      'traefik/http/routers/public/rule': 'Host(`secure.test`)',
+      'traefik/http/routers/public/service': 's',
+      'traefik/http/routers/public/tls': '',
+    });
+    assert.equal(built.status('secure'), 'enabled');
+    assert.equal(built.status('public'), 'enabled');
+    assert.deepEqual(built.internalHostOptions, { 'secure.test': 'mtls@etcd' });
+    assert.deepEqual(built.hostOptions, {}, 'web: the default options');
   });
 
   it('every Host() of a rule is claimed, whatever surrounds it; wildcards claim their pattern; a rule without Host() is warned', () => {

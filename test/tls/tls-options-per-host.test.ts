@@ -68,6 +68,12 @@ http:
       service: svc
       tls:
         options: nosuch
+    inside:
+      rule: Host(\`inside.test\`)
+      entryPoints: [internal]
+      service: svc
+      tls:
+        options: mtls
     anything:
       rule: PathPrefix(\`/\`)
       priority: 1
@@ -145,8 +151,8 @@ for (const fastPath of [true, false]) {
     let node: TestNode;
 
     before(async () => {
-      node = await startTestNode(config(), [], { fastPath });
-      for (const router of ['open', 'locked', 'modern', 'either', 'wild', 'anything']) assert.equal(node.node.controlPlane.view.routers.get(`${router}@file`)?.status, 'enabled', router);
+      node = await startTestNode(config(), ['--entryPoints.internal.address=127.0.0.1:0'], { fastPath });
+      for (const router of ['open', 'locked', 'modern', 'either', 'wild', 'inside', 'anything']) assert.equal(node.node.controlPlane.view.routers.get(`${router}@file`)?.status, 'enabled', router);
       assert.equal(node.node.controlPlane.view.routers.get('broken@file')?.status, 'disabled');
     });
 
@@ -176,6 +182,14 @@ for (const fastPath of [true, false]) {
       assert.equal(await request(node.web, { sni: 'broken.test', host: 'broken.test' }), 'refused');
       assert.equal(await request(node.web, { sni: 'open.test', host: 'broken.test' }), '421');
       assert.equal(await request(node.web, { sni: 'elsewhere.test', host: 'elsewhere.test' }), '200', 'an unclaimed name: default options, the catch-all router');
+    });
+
+    it("a host's options are its routers' on that entry point only", async () => {
+      const internal = node.node.ports.get('internal')!;
+      assert.equal(await request(internal, { sni: 'inside.test', host: 'inside.test' }), 'refused');
+      assert.equal(await request(internal, { sni: 'inside.test', host: 'inside.test', cert: client }), '200');
+      // On web no router claims inside.test: the default options, and the catch-all router answers.
+      assert.equal(await request(node.web, { sni: 'inside.test', host: 'inside.test' }), '200');
     });
 
     it("a host's named minimum version refuses older clients; other hosts accept them", async () => {

@@ -51,8 +51,8 @@ export interface FastPathPlane {
   requestFinished(ctx: FastRequest): void;
   /** Header lines added to every answer (`name: value\r\n`…, '' for none). */
   extraHeaders(): string;
-  /** The Host asks for other TLS options than the server name the connection was handshaken for (421 on the full path). */
-  misdirected(host: string, serverName: string | undefined): boolean;
+  /** On this entry point, the Host asks for other TLS options than the server name the connection was handshaken for (421 on the full path). */
+  misdirected(entryPoint: string, host: string, serverName: string | undefined): boolean;
 }
 
 /** The entry point side of a fast connection. */
@@ -368,7 +368,7 @@ export class FastConnection implements UpstreamOwner {
     if (rawQuery.includes(';')) rawQuery = rawQuery.replaceAll(';', '&');
     const ctx = new FastRequest(this.#host.name, this.#settings, this.#tls, routingHost(hostHeader), path, method, rawQuery, headers, this.#clientIp, minor === 0 ? '1.0' : '1.1', q === -1 ? '' : `?${rawQuery}`);
     // A Host asking for other TLS options than the handshake's: the full path answers 421.
-    if (this.#tls && this.#plane.misdirected(ctx.host, this.#serverName)) return false;
+    if (this.#tls && this.#plane.misdirected(this.#host.name, ctx.host, this.#serverName)) return false;
     const target = this.#plane.route(ctx);
     if (target === null) return false;
     this.#current = ctx;
