@@ -196,7 +196,7 @@ export class EntryPoint {
     return socket;
   }
 
-  /** A connection that may be TLS is closed by a drain's deadline until it is known to be HTTP (then it is tracked as such). */
+  /** A connection that may be TLS is closed by a drain until it is an HTTP connection (plain, or TLS after its handshake), then tracked as one. */
   #holdRawTls(raw: Socket): void {
     this.#rawTls.add(raw);
     raw.once('close', () => this.#rawTls.delete(raw));
@@ -275,10 +275,12 @@ export class EntryPoint {
       // that has others); and a client certificate the options refuse closes the connection, both
       // before any HTTP is read.
       const servername = typeof secure.servername === 'string' ? secure.servername : undefined;
-      if (tls.optionsFor(this.name, servername)?.name !== options.name || clientAuthRefusal(secure, clientAuth) !== undefined) {
+      if (tls.optionsFor(this.name, servername)?.name !== options.name || clientAuthRefusal(secure, clientAuth) !== undefined || !this.#accepting) {
         secure.destroy();
         return;
       }
+      // From here it is an HTTP connection, tracked (and drained) as one.
+      this.#rawTls.delete(raw);
       if (this.#fast === undefined) {
         this.#server.emit('connection', secure);
         return;
@@ -292,6 +294,8 @@ export class EntryPoint {
   /** Stops accepting, closes idle keep-alive connections, waits for in-flight requests until the deadline. */
   async drain(deadlineMs: number): Promise<void> {
     this.#accepting = false;
+    // Connections still reading their ClientHello or handshaking carry no request yet: they go now.
+    for (const socket of this.#rawTls) socket.destroy();
     // A server that was only handed sockets has no listener to close, and its 'close' would not
     // wait for them: the open-socket set is what tells when the drain is done.
     const listener = this.#listener;

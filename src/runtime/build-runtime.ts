@@ -153,7 +153,7 @@ export class RuntimeBuilder {
   }
 
   build(input: BuildInput): BuildOutput {
-    const policy = tlsPolicy(input.providers, input.entryPoints, input.defaultEntryPoints);
+    const policy = tlsPolicy(input.providers, input.entryPoints, input.defaultEntryPoints, input.defaultRuleSyntax);
     const changed = this.#changedRouters(input, policy);
     if (changed !== undefined) return this.#patch(input, changed, policy);
     return this.#full(input, policy);
@@ -500,7 +500,7 @@ export class RuntimeBuilder {
       else addError(info, problem);
     }
     const hostless = routerTlsHostless(built.tlsPolicy, name, key);
-    if (hostless !== undefined) addError(info, hostless);
+    if (hostless !== undefined) disable(info, hostless);
     const resolver = router.tls?.certResolver;
     if (resolver !== undefined && built.input.resolvers !== undefined && !built.input.resolvers.has(resolver)) {
       // Traefik serves such a router with the certificates it has and logs the missing resolver; so do we.
@@ -604,7 +604,7 @@ function tlsSpec(input: BuildInput, policy: TlsPolicy, problems: ProblemData[]):
   let defaultCertificate: CertificateSpec | undefined;
   let options: TlsOptionsSpec = EMPTY_TLS.options;
   const named: Record<string, TlsOptionsSpec> = {};
-  const usedNames = new Set([...policy.hostOptions.values()].flatMap((hosts) => [...hosts.values()]));
+  const usedNames = new Set([...policy.hostOptions.values()].flatMap((hosts) => [...hosts.values()]).filter((name) => name !== 'default'));
   for (const [provider, { decoded, root }] of input.providers) {
     for (const [label, d] of decoded.tls.certificates) {
       if (d.value === undefined) {

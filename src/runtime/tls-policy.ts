@@ -31,13 +31,14 @@ export interface TlsPolicy {
   /** The key of default options that do not decode (and so cannot be applied), if any. */
   readonly invalidDefault: string | undefined;
   /**
-   * Entry point → lowercase host (`a.example.com`, or `*.example.com` for a v3.7 wildcard) →
-   * qualified options name, for the hosts whose options are not the default; the name may be of a
-   * set that does not exist or does not decode (its connections are refused). Per entry point, as
-   * Traefik builds one TLS router per entry point.
+   * Entry point → lowercase host (`a.example.com`, `*.example.com` for a v3.7 wildcard, `*` for
+   * `Host(\`*\`)`) → qualified options name, for the hosts whose options are not the default (and
+   * for default ones a broader claim would otherwise cover); the name may be of a set that does not
+   * exist or does not decode (its connections are refused). Per entry point, as Traefik builds one
+   * TLS router per entry point.
    */
   readonly hostOptions: ReadonlyMap<string, ReadonlyMap<string, string>>;
-  /** Routers (qualified) that name non-default options but whose rule has no Host() to claim. */
+  /** Routers (qualified) that name non-default options but whose rule has no Host() to claim (disabled). */
   readonly hostless: ReadonlySet<string>;
   /** Router (qualified) → the options it names and the hosts it shares with a router naming other options. */
   readonly conflicts: ReadonlyMap<string, { readonly options: string; readonly hosts: readonly string[] }>;
@@ -55,7 +56,7 @@ export function qualifiedTlsOptions(options: string | undefined, provider: strin
  * `entryPoints`: those the node has; `defaultEntryPoints`: where a router naming none is (the
  * build's own inputs, so routers are placed here as they are served).
  */
-export function tlsPolicy(providers: Providers, entryPoints: readonly string[], defaultEntryPoints: readonly string[]): TlsPolicy {
+export function tlsPolicy(providers: Providers, entryPoints: readonly string[], defaultEntryPoints: readonly string[], defaultSyntax: 'v2' | 'v3' = 'v3'): TlsPolicy {
   const valid = new Set<string>();
   const invalid = new Set<string>();
   let invalidDefault: string | undefined;
@@ -76,7 +77,7 @@ export function tlsPolicy(providers: Providers, entryPoints: readonly string[], 
       const router = d.value;
       if (router?.tls === undefined) continue;
       const options = qualifiedTlsOptions(router.tls.options, provider);
-      const hosts = ruleHosts(d, router.rule);
+      const hosts = ruleHosts(d, router.rule, router.ruleSyntax ?? defaultSyntax);
       if (hosts.length === 0 && options !== DEFAULT_TLS_OPTIONS) hostless.add(`${rawName}@${provider}`);
       const on = router.entryPoints !== undefined && router.entryPoints.length > 0 ? router.entryPoints : defaultEntryPoints;
       for (const ep of on) {
@@ -97,12 +98,15 @@ export function tlsPolicy(providers: Providers, entryPoints: readonly string[], 
   const conflicts = new Map<string, { options: string; hosts: string[] }>();
   for (const [ep, byHost] of claims) {
     const mapped = new Map<string, string>();
+    const defaults: string[] = [];
     for (const [host, byOptions] of byHost) {
       if (byOptions.size === 1) {
         const options = byOptions.keys().next().value!;
         if (options !== DEFAULT_TLS_OPTIONS) mapped.set(host, options);
+        else defaults.push(host);
         continue;
       }
+      defaults.push(host);
       for (const [options, routers] of byOptions) {
         for (const router of routers) {
           const conflict = conflicts.get(router);
@@ -111,6 +115,10 @@ export function tlsPolicy(providers: Providers, entryPoints: readonly string[], 
         }
       }
     }
+    // A host claimed for the default options must not fall to a broader claim (a wildcard one label
+    // up, or the catch-all `*`) for other options: it is then mapped to the default explicitly.
+    // Only then, so that adding an ordinary TLS router does not change the TLS section.
+    if ([...mapped.keys()].some((key) => key.startsWith('*'))) for (const host of defaults) mapped.set(host, DEFAULT_TLS_OPTIONS);
     if (mapped.size > 0) hostOptions.set(ep, mapped);
   }
   // What judges routers; the host map only feeds the snapshot's TLS section, built on every change.
@@ -153,36 +161,47 @@ export function routerTlsConflict(policy: TlsPolicy, router: string, key: (field
   };
 }
 
-/** The warning of a router that names TLS options but claims no host for them, or undefined (Traefik logs the same). */
+/**
+ * The problem of a router that names TLS options but claims no host for them (no Host() in its
+ * rule, only HostRegexp), or undefined. Traefik logs a warning and serves it under whatever options
+ * each connection's server name has, which may not be these: we do not serve it without them.
+ */
 export function routerTlsHostless(policy: TlsPolicy, router: string, key: (field: string) => string): ProblemData | undefined {
   if (!policy.hostless.has(router)) return undefined;
   return {
     code: 'SY_ROUTER_TLS_NO_HOST',
     key: key('rule'),
-    message: 'no domain found in the rule (no Host()): the TLS options named for this router apply only to connections whose server name another router claims for them',
+    message: 'the router names TLS options, but its rule has no Host() to apply them to (a connection gets the options of its server name, which could be others): add Host() to the rule, or name no options',
   };
 }
 
 /** Hosts by decoded router: a build reuses the objects of unchanged routers, so their rules parse once. */
-const HOSTS = new WeakMap<object, { readonly rule: string; readonly hosts: readonly string[] }>();
+const HOSTS = new WeakMap<object, { readonly rule: string; readonly syntax: string; readonly hosts: readonly string[] }>();
+
+/** The matchers whose arguments are hosts: Host, and v2's HostHeader (an alias). */
+const HOST_MATCHERS: Readonly<Record<'v2' | 'v3', ReadonlySet<string>>> = { v2: new Set(['host', 'hostheader']), v3: new Set(['host']) };
 
 /**
- * Every Host() argument of a rule, wherever it sits in the tree (Traefik's ParseDomains: and, or
- * and not alike), lowercased, trailing dots dropped; `*` claims nothing. HostRegexp claims nothing.
+ * Every host argument of a rule, wherever it sits in the tree (Traefik's ParseDomains: and, or and
+ * not alike), lowercased, trailing dots dropped. In v3, `*.parent` is a wildcard key and `*` the
+ * catch-all key; in v2 they are literal names no client can send, and claim nothing. HostRegexp
+ * claims nothing.
  */
-function ruleHosts(decoded: object, rule: string): readonly string[] {
+function ruleHosts(decoded: object, rule: string, syntax: 'v2' | 'v3'): readonly string[] {
   const cached = HOSTS.get(decoded);
-  if (cached !== undefined && cached.rule === rule) return cached.hosts;
+  if (cached !== undefined && cached.rule === rule && cached.syntax === syntax) return cached.hosts;
   const hosts = new Set<string>();
+  const matchers = HOST_MATCHERS[syntax];
   const visit = (node: RuleNode): void => {
     if (node.kind !== 'matcher') {
       for (const operand of node.operands) visit(operand);
       return;
     }
-    if (node.name.toLowerCase() !== 'host') return;
+    if (!matchers.has(node.name.toLowerCase())) return;
     for (const arg of node.args) {
       const host = arg.value.toLowerCase();
-      if (host !== '' && host !== '*') hosts.add(hostIndexKey(host));
+      if (host === '' || (syntax === 'v2' && host.includes('*'))) continue;
+      hosts.add(host === '*' ? '*' : hostIndexKey(host));
     }
   };
   try {
@@ -191,6 +210,6 @@ function ruleHosts(decoded: object, rule: string): readonly string[] {
     // A rule that does not parse disables its router on its own.
   }
   const list = [...hosts];
-  HOSTS.set(decoded, { rule, hosts: list });
+  HOSTS.set(decoded, { rule, syntax, hosts: list });
   return list;
 }

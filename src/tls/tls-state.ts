@@ -147,24 +147,28 @@ export class TlsState {
    * the defaults.
    */
   optionsFor(entryPoint: string, serverName: string | undefined): TlsOptionSet | undefined {
-    if (serverName === undefined || serverName === '' || this.#hostOptions.size === 0) return this.#default;
-    const name = this.optionsNameFor(entryPoint, serverName);
+    if (this.#hostOptions.size === 0) return this.#default;
+    const name = this.optionsNameFor(entryPoint, serverName ?? '');
     return name === DEFAULT_TLS_OPTIONS ? this.#default : this.#named.get(name);
   }
 
   /**
    * The qualified name of the options a host's TLS routers on `entryPoint` ask for (Traefik's
    * tlsOptionsForHost), `default` for others: the exact name first, then a `*.parent` wildcard one
-   * label up.
+   * label up, then the catch-all `Host(\`*\`)` (which no server name at all also gets).
    */
   optionsNameFor(entryPoint: string, host: string): string {
     const hosts = this.#hostOptions.get(entryPoint);
-    if (hosts === undefined || host === '') return DEFAULT_TLS_OPTIONS;
-    const key = requestHostKey(host.toLowerCase());
-    const exact = hosts.get(key);
-    if (exact !== undefined) return exact;
-    const dot = key.indexOf('.');
-    return (dot === -1 ? undefined : hosts.get(`*${key.slice(dot)}`)) ?? DEFAULT_TLS_OPTIONS;
+    if (hosts === undefined) return DEFAULT_TLS_OPTIONS;
+    if (host !== '') {
+      const key = requestHostKey(host.toLowerCase());
+      const exact = hosts.get(key);
+      if (exact !== undefined) return exact;
+      const dot = key.indexOf('.');
+      const wildcard = dot === -1 ? undefined : hosts.get(`*${key.slice(dot)}`);
+      if (wildcard !== undefined) return wildcard;
+    }
+    return hosts.get('*') ?? DEFAULT_TLS_OPTIONS;
   }
 
   /**

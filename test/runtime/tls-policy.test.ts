@@ -167,7 +167,47 @@ describe('TLS options routers ask for', () => {
     });
     assert.deepEqual(built.hostOptions, { '*.wild.test': 'strict@etcd', 'not.wild.test': 'strict@etcd', 'or.test': 'strict@etcd' });
     assert.equal(built.status('secure'), 'enabled');
-    assert.equal(built.status('regexp'), 'warning SY_ROUTER_TLS_NO_HOST traefik/http/routers/regexp/rule');
+    // Traefik warns and serves it under whatever options a connection's name has; we do not serve it without its own.
+    assert.equal(built.status('regexp'), 'disabled SY_ROUTER_TLS_NO_HOST traefik/http/routers/regexp/rule');
+  });
+
+  it('a host claimed for the default options is mapped to them explicitly when a wildcard or catch-all claim would cover it', () => {
+    const build = builder();
+    const built = build({
+      ...routers,
+      'traefik/http/routers/secure/rule': 'Host(`admin.example.test`)',
+      'traefik/http/routers/wild/rule': 'Host(`*.example.test`)',
+      'traefik/http/routers/wild/service': 's',
+      'traefik/http/routers/wild/tls/options': 'lax',
+      'traefik/tls/options/lax/minVersion': 'VersionTLS12',
+      'traefik/tls/options/default/clientAuth/caFiles/0': CA,
+    });
+    assert.deepEqual(built.hostOptions, { '*.example.test': 'lax@etcd', 'admin.example.test': 'default' });
+    assert.deepEqual(Object.keys(built.namedOptions), ['lax@etcd']);
+    const everything = build({
+      ...routers,
+      'traefik/http/routers/all/rule': 'Host(`*`)',
+      'traefik/http/routers/all/service': 's',
+      'traefik/http/routers/all/tls/options': 'lax',
+      'traefik/tls/options/lax/minVersion': 'VersionTLS12',
+    });
+    assert.deepEqual(everything.hostOptions, { '*': 'lax@etcd', 'secure.test': 'default' });
+    assert.equal(everything.status('all'), 'enabled');
+    // Without a broader claim, default hosts are not listed (adding an ordinary TLS router leaves the TLS section as it was).
+    assert.deepEqual(build(routers).hostOptions, {});
+  });
+
+  it('v2 rules: HostHeader() claims like Host(); a `*.x` host is a literal name and claims nothing', () => {
+    const build = builder();
+    const built = build({
+      ...routers,
+      'traefik/http/routers/secure/rule': 'HostHeader(`v2.test`) || Host(`*.literal.test`)',
+      'traefik/http/routers/secure/ruleSyntax': 'v2',
+      'traefik/http/routers/secure/tls/options': 'strict',
+      'traefik/tls/options/strict/minVersion': 'VersionTLS13',
+    });
+    assert.equal(built.status('secure'), 'enabled');
+    assert.deepEqual(built.hostOptions, { 'v2.test': 'strict@etcd' });
   });
 
   it('a router naming options that do not exist is disabled but keeps its hosts claimed for them (their connections are refused)', () => {

@@ -10,11 +10,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect as netConnect } from 'node:net';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { connect as netConnect, type AddressInfo } from 'node:net';
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { type PemPair } from '../../src/tls/self-signed.ts';
-import { startTestNode, type TestNode } from '../support/test-node.ts';
+import { startTestNode, waitFor, type TestNode } from '../support/test-node.ts';
 import { startUpstream, type TestUpstream } from '../support/upstream.ts';
 import { certificateAuthority } from './certificate-authority.ts';
 
@@ -63,6 +65,10 @@ http:
       service: svc
       tls:
         options: mtls
+    admin:
+      rule: Host(\`admin.wild.test\`)
+      service: svc
+      tls: {}
     broken:
       rule: Host(\`broken.test\`)
       service: svc
@@ -152,7 +158,7 @@ for (const fastPath of [true, false]) {
 
     before(async () => {
       node = await startTestNode(config(), ['--entryPoints.internal.address=127.0.0.1:0'], { fastPath });
-      for (const router of ['open', 'locked', 'modern', 'either', 'wild', 'inside', 'anything']) assert.equal(node.node.controlPlane.view.routers.get(`${router}@file`)?.status, 'enabled', router);
+      for (const router of ['open', 'locked', 'modern', 'either', 'wild', 'admin', 'inside', 'anything']) assert.equal(node.node.controlPlane.view.routers.get(`${router}@file`)?.status, 'enabled', router);
       assert.equal(node.node.controlPlane.view.routers.get('broken@file')?.status, 'disabled');
     });
 
@@ -175,6 +181,8 @@ for (const fastPath of [true, false]) {
       assert.equal(await request(node.web, { sni: 'either.test', host: 'either.test', cert: client }), '200');
       assert.equal(await request(node.web, { sni: 'a.wild.test', host: 'a.wild.test' }), 'refused');
       assert.equal(await request(node.web, { sni: 'a.wild.test', host: 'a.wild.test', cert: client }), '200');
+      // An exact host of a router with the default options is not the wildcard's.
+      assert.equal(await request(node.web, { sni: 'admin.wild.test', host: 'admin.wild.test' }), '200');
     });
 
     it('a host whose router names options that do not exist is refused, not served under the defaults by another router', async () => {
@@ -216,3 +224,50 @@ for (const fastPath of [true, false]) {
     });
   });
 }
+
+describe('draining TLS connections', () => {
+  for (const fastPath of [true, false]) {
+    it(`a drain lets an HTTPS answer in flight finish and closes a connection still sending its ClientHello (${fastPath ? 'fast path' : 'node:http'})`, async () => {
+      let seen = 0;
+      const slow = createServer((_req, res) => {
+        seen += 1;
+        setTimeout(() => res.end('late'), 300);
+      });
+      slow.listen(0, '127.0.0.1');
+      await once(slow, 'listening');
+      const yaml = `
+http:
+  routers:
+    slow:
+      rule: Host(\`slow.test\`)
+      service: slow
+      tls: {}
+  services:
+    slow:
+      loadBalancer:
+        servers:
+          - url: http://127.0.0.1:${(slow.address() as AddressInfo).port}
+`;
+      const node = await startTestNode(yaml, [], { fastPath });
+      try {
+        const answer = request(node.web, { sni: 'slow.test', host: 'slow.test' });
+        // A record header announcing 512 bytes of ClientHello, and nothing more.
+        const partial = netConnect({ host: '127.0.0.1', port: node.web });
+        partial.on('error', () => {});
+        const closed = once(partial, 'close');
+        partial.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
+        await waitFor(() => seen === 1, 5_000, 'the request to reach the upstream');
+        const order: string[] = [];
+        void closed.then(() => order.push('half-sent ClientHello closed'));
+        void answer.then(() => order.push('answer in flight finished'));
+        await node.stop();
+        await closed;
+        assert.equal(await answer, '200');
+        // At the start of the drain: it carries no request to wait for.
+        assert.deepEqual(order, ['half-sent ClientHello closed', 'answer in flight finished']);
+      } finally {
+        slow.close();
+      }
+    });
+  }
+});
