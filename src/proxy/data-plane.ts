@@ -82,6 +82,7 @@ export class DataPlane {
       requestFinished: done ?? (() => {}),
       extraHeaders: () => '',
       misdirected: (entryPoint, host, serverName) => this.#tls.misdirected(entryPoint, host, serverName),
+      servesUnder: (target, socket) => this.servesUnder(target, socket),
     };
   }
 
@@ -146,6 +147,10 @@ export class DataPlane {
       sendError(res, 404);
       return ctx;
     }
+    if (tls && !this.servesUnder(target, req.socket)) {
+      sendError(res, 421);
+      return ctx;
+    }
     target.service.handle(ctx);
     return ctx;
   }
@@ -159,6 +164,10 @@ export class DataPlane {
       return;
     }
     const target = this.#route(ctx, tls);
+    if (tls && target !== undefined && !this.servesUnder(target, req.socket)) {
+      rawError(socket, 421);
+      return;
+    }
     const service = target?.service instanceof LoadBalancerService ? target.service : undefined;
     const server = service?.pick();
     if (service === undefined || server === undefined) {
@@ -166,6 +175,16 @@ export class DataPlane {
       return;
     }
     tunnelUpgrade(ctx, socket, head, server, service.passHostHeader);
+  }
+
+  /**
+   * A TLS router serves only requests on connections handshaken under the options it names: its
+   * Host() claims pick them by server name, but a rule can match other hosts too (an OR with a
+   * path, a negation, a wildcard next to an exact host), and a kept-alive connection can outlive a
+   * change of its host's options. Otherwise 421, as for a Host the connection's name does not cover.
+   */
+  servesUnder(target: RouteTarget, socket: object): boolean {
+    return target.tlsOptions === this.#tls.servedUnder(socket);
   }
 
   #answerChallenge(ctx: RequestContext): boolean {

@@ -265,6 +265,7 @@ export class EntryPoint {
       requestCert: clientAuth.requestCert,
       rejectUnauthorized: clientAuth.rejectUnauthorized,
     });
+    tls.handshakeUnder(secure, options);
     const timer = setTimeout(() => secure.destroy(), HANDSHAKE_TIMEOUT_MS);
     // Handshake failures (scanners, sniStrict refusals) end that connection only.
     secure.on('error', () => secure.destroy());

@@ -13,12 +13,15 @@ import { compileRouteTable, type EditableRouteTable } from '../rules/route-table
 import type { RuleCache } from '../rules/rule-cache.ts';
 import type { SnapshotDelta } from '../runtime/snapshot-delta.ts';
 import { childServices, type MiddlewareSpec, type RouterSpec, type ServiceSpec, type Snapshot } from '../runtime/snapshot.ts';
+import { DEFAULT_TLS_OPTIONS } from '../runtime/tls-policy.ts';
 import type { ChainBuilder } from '../middlewares/chain-builder.ts';
 import { LoadBalancerService, rebuildServiceHandlers, type ServiceBuildContext, type ServiceHandler } from './service-handlers.ts';
 
 export interface RouteTarget {
   readonly routerName: string;
   readonly serviceName: string;
+  /** The TLS options the router names (`default` for none): a TLS request is served only on a connection handshaken under them. */
+  readonly tlsOptions: string;
   /** With middlewares, the router's chain ending in its service; without, the service itself. */
   service: ServiceHandler;
 }
@@ -166,7 +169,7 @@ export class RoutingState {
 
   #record(entryPoint: string, spec: RouterSpec, router: RouterFactory): RouterRecord {
     const { service, deps } = this.#handler(spec, router);
-    const record: RouterRecord = { entryPoint, spec, target: { routerName: spec.name, serviceName: spec.service, service }, deps };
+    const record: RouterRecord = { entryPoint, spec, target: { routerName: spec.name, serviceName: spec.service, tlsOptions: spec.tlsOptions ?? DEFAULT_TLS_OPTIONS, service }, deps };
     this.#remember(record);
     return record;
   }

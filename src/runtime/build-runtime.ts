@@ -8,7 +8,7 @@
  * all are unknown is disabled alone, with an error naming the key at fault.
  */
 import type { DecodeChanges } from '../config/incremental-decode.ts';
-import { routerTlsConflict, routerTlsHostless, routerTlsProblem, tlsPolicy, type TlsPolicy } from './tls-policy.ts';
+import { qualifiedTlsOptions, routerTlsConflict, routerTlsHostless, routerTlsProblem, tlsPolicy, type TlsPolicy } from './tls-policy.ts';
 import type { DecodeResult, Decoded, Router, Service, Middleware, StickyCookie } from '../config/dynamic.ts';
 import { RuleCache } from '../rules/rule-cache.ts';
 import { compileRule } from '../rules/compile.ts';
@@ -500,7 +500,7 @@ export class RuntimeBuilder {
       else addError(info, problem);
     }
     const hostless = routerTlsHostless(built.tlsPolicy, name, key);
-    if (hostless !== undefined) disable(info, hostless);
+    if (hostless !== undefined) addError(info, hostless);
     const resolver = router.tls?.certResolver;
     if (resolver !== undefined && built.input.resolvers !== undefined && !built.input.resolvers.has(resolver)) {
       // Traefik serves such a router with the certificates it has and logs the missing resolver; so do we.
@@ -526,7 +526,7 @@ export class RuntimeBuilder {
     let target = this.#routerSpecs.get(d);
     if (target === undefined || target.syntax !== syntax || target.name !== name) {
       const priority = router.priority === undefined || router.priority === 0 ? undefined : router.priority;
-      target = { name, rule: router.rule, syntax, priority, service, middlewares: (router.middlewares ?? []).map((m) => qualify(m, provider)), tls: router.tls !== undefined };
+      target = { name, rule: router.rule, syntax, priority, service, middlewares: (router.middlewares ?? []).map((m) => qualify(m, provider)), tls: router.tls !== undefined, tlsOptions: router.tls === undefined ? undefined : qualifiedTlsOptions(router.tls.options, provider) };
       this.#routerSpecs.set(d, target);
     }
     for (const ep of info.using) built.entryPoints.get(ep)!.set(name, target);

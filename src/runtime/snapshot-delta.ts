@@ -107,7 +107,7 @@ function diffRouters(before: EntryPointRoutes | undefined, after: EntryPointRout
 
 function sameRouter(a: RouterSpec, b: RouterSpec): boolean {
   if (a === b) return true;
-  return a.name === b.name && a.rule === b.rule && a.syntax === b.syntax && a.priority === b.priority && a.service === b.service && a.tls === b.tls
+  return a.name === b.name && a.rule === b.rule && a.syntax === b.syntax && a.priority === b.priority && a.service === b.service && a.tls === b.tls && a.tlsOptions === b.tlsOptions
     && a.middlewares.length === b.middlewares.length && a.middlewares.every((m, i) => m === b.middlewares[i]);
 }
 

@@ -77,6 +77,11 @@ export interface RouterSpec {
   readonly middlewares: readonly string[];
   /** TLS routers serve only TLS connections; the others only plain HTTP (Traefik's rule). */
   readonly tls: boolean;
+  /**
+   * A TLS router's options (qualified name, or `default`): it serves only requests on connections
+   * handshaken under them. Absent (plain routers, and snapshots from before) means `default`.
+   */
+  readonly tlsOptions?: string | undefined;
 }
 
 export type ServiceSpec = LoadBalancerSpec | WeightedSpec | MirroringSpec | FailoverSpec;

@@ -38,7 +38,7 @@ export interface TlsPolicy {
    * TLS router per entry point.
    */
   readonly hostOptions: ReadonlyMap<string, ReadonlyMap<string, string>>;
-  /** Routers (qualified) that name non-default options but whose rule has no Host() to claim (disabled). */
+  /** Routers (qualified) that name non-default options but whose rule has no Host() to claim (warned). */
   readonly hostless: ReadonlySet<string>;
   /** Router (qualified) → the options it names and the hosts it shares with a router naming other options. */
   readonly conflicts: ReadonlyMap<string, { readonly options: string; readonly hosts: readonly string[] }>;
@@ -162,16 +162,17 @@ export function routerTlsConflict(policy: TlsPolicy, router: string, key: (field
 }
 
 /**
- * The problem of a router that names TLS options but claims no host for them (no Host() in its
- * rule, only HostRegexp), or undefined. Traefik logs a warning and serves it under whatever options
- * each connection's server name has, which may not be these: we do not serve it without them.
+ * The warning of a router that names TLS options but claims no host for them (no Host() in its
+ * rule, only HostRegexp), or undefined: Traefik logs the same. It is still served only on
+ * connections handshaken under its options (the data plane's router check), so only for server
+ * names other routers claim for them.
  */
 export function routerTlsHostless(policy: TlsPolicy, router: string, key: (field: string) => string): ProblemData | undefined {
   if (!policy.hostless.has(router)) return undefined;
   return {
     code: 'SY_ROUTER_TLS_NO_HOST',
     key: key('rule'),
-    message: 'the router names TLS options, but its rule has no Host() to apply them to (a connection gets the options of its server name, which could be others): add Host() to the rule, or name no options',
+    message: 'no domain found in the rule (no Host()): the router is served only on connections whose server name another router claims for the TLS options it names',
   };
 }
 

@@ -93,6 +93,9 @@ export class TlsState {
   /** Entry point → host → options name (the snapshot's, as maps). */
   #hostOptions = new Map<string, ReadonlyMap<string, string>>();
 
+  /** TLS socket → the name of the options it was handshaken under. */
+  readonly #handshakenUnder = new WeakMap<object, string>();
+
   readonly #localTicketKeys: Buffer | undefined;
   #ticketKeys: Buffer | undefined;
   #alpnChallenges = new Map<string, SecureContext>();
@@ -171,6 +174,16 @@ export class TlsState {
     return hosts.get('*') ?? DEFAULT_TLS_OPTIONS;
   }
 
+  /** Records the options a TLS socket is made with (entry point), for `servedUnder`. */
+  handshakeUnder(socket: object, options: TlsOptionSet): void {
+    this.#handshakenUnder.set(socket, options.name);
+  }
+
+  /** The name of the options a TLS socket was handshaken under; undefined for any other socket. */
+  servedUnder(socket: object): string | undefined {
+    return this.#handshakenUnder.get(socket);
+  }
+
   /**
    * Traefik's SNI check against domain fronting: a request whose Host asks for other TLS options
    * than the connection's server name was handshaken under gets 421 Misdirected Request. Without
@@ -204,8 +217,10 @@ function setTicketKeys(context: SecureContext, keys: Buffer): void {
 
 function contextOptions(o: TlsOptionsSpec): SecureContextOptions {
   // Every context carries the client CAs, SNI-selected ones too: OpenSSL verifies against the
-  // context the handshake ends on.
-  const out: SecureContextOptions = clientAuthContextOptions(o.clientAuth);
+  // context the handshake ends on. Its session-id context is the whole option set's: a session is
+  // resumed only under the options it was made under (their ciphers, their client authentication),
+  // and on every node, which derive the same value from the same configuration.
+  const out: SecureContextOptions = { ...clientAuthContextOptions(o.clientAuth), sessionIdContext: createHash('sha256').update(JSON.stringify(o)).digest('hex').slice(0, 32) };
   if (o.minVersion !== undefined) out.minVersion = TLS_VERSIONS[o.minVersion];
   if (o.maxVersion !== undefined) out.maxVersion = TLS_VERSIONS[o.maxVersion];
   if (o.curvePreferences !== undefined && o.curvePreferences.length > 0) out.ecdhCurve = o.curvePreferences.map((c) => CURVES[c] ?? c).join(':');

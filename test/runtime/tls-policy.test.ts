@@ -167,8 +167,8 @@ describe('TLS options routers ask for', () => {
     });
     assert.deepEqual(built.hostOptions, { '*.wild.test': 'strict@etcd', 'not.wild.test': 'strict@etcd', 'or.test': 'strict@etcd' });
     assert.equal(built.status('secure'), 'enabled');
-    // Traefik warns and serves it under whatever options a connection's name has; we do not serve it without its own.
-    assert.equal(built.status('regexp'), 'disabled SY_ROUTER_TLS_NO_HOST traefik/http/routers/regexp/rule');
+    // As Traefik: a warning. The data plane serves it only on connections handshaken under its options.
+    assert.equal(built.status('regexp'), 'warning SY_ROUTER_TLS_NO_HOST traefik/http/routers/regexp/rule');
   });
 
   it('a host claimed for the default options is mapped to them explicitly when a wildcard or catch-all claim would cover it', () => {

@@ -105,6 +105,7 @@ ${indent(ca.certPem, 12)}
 interface Request {
   readonly sni?: string | undefined;
   readonly host: string;
+  readonly path?: string;
   readonly cert?: PemPair | undefined;
   readonly maxVersion?: ConnectionOptions['maxVersion'];
   /** Sends the ClientHello in two writes, 30 ms apart (the second holds the server name). */
@@ -143,7 +144,7 @@ function request(port: number, r: Request): Promise<string> {
     raw.on('error', () => relay.destroy());
     raw.on('close', () => relay.destroy());
     const socket = tlsConnect({ ...options, socket: relay }, () => {
-      socket.write(`GET / HTTP/1.1\r\nHost: ${r.host}\r\nConnection: close\r\n\r\n`);
+      socket.write(`GET ${r.path ?? '/'} HTTP/1.1\r\nHost: ${r.host}\r\nConnection: close\r\n\r\n`);
     });
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => (answer += chunk));
@@ -183,6 +184,15 @@ for (const fastPath of [true, false]) {
       assert.equal(await request(node.web, { sni: 'a.wild.test', host: 'a.wild.test', cert: client }), '200');
       // An exact host of a router with the default options is not the wildcard's.
       assert.equal(await request(node.web, { sni: 'admin.wild.test', host: 'admin.wild.test' }), '200');
+    });
+
+    it('a router serves TLS requests only on connections handshaken under the options it names, whatever else its rule matches', async () => {
+      const seen = upstream.seen.length;
+      // `either` (mtls) matches /either on any host, `wild` (mtls) any subdomain of wild.test.
+      assert.equal(await request(node.web, { sni: 'open.test', host: 'open.test', path: '/either' }), '421');
+      assert.equal(await request(node.web, { sni: 'admin.wild.test', host: 'admin.wild.test', path: '/either' }), '421');
+      assert.equal(upstream.seen.length, seen, 'nothing reached the upstream');
+      assert.equal(await request(node.web, { sni: 'either.test', host: 'either.test', path: '/either', cert: client }), '200');
     });
 
     it('a host whose router names options that do not exist is refused, not served under the defaults by another router', async () => {

@@ -53,6 +53,8 @@ export interface FastPathPlane {
   extraHeaders(): string;
   /** On this entry point, the Host asks for other TLS options than the server name the connection was handshaken for (421 on the full path). */
   misdirected(entryPoint: string, host: string, serverName: string | undefined): boolean;
+  /** The router may serve a request on this TLS socket: it names the options the socket was handshaken under (421 on the full path otherwise). */
+  servesUnder(target: RouteTarget, socket: object): boolean;
 }
 
 /** The entry point side of a fast connection. */
@@ -370,7 +372,7 @@ export class FastConnection implements UpstreamOwner {
     // A Host asking for other TLS options than the handshake's: the full path answers 421.
     if (this.#tls && this.#plane.misdirected(this.#host.name, ctx.host, this.#serverName)) return false;
     const target = this.#plane.route(ctx);
-    if (target === null) return false;
+    if (target === null || (this.#tls && target !== undefined && !this.#plane.servesUnder(target, this.socket))) return false;
     this.#current = ctx;
     this.#requestDone = false;
     this.#responseDone = false;
