@@ -12,6 +12,7 @@ import { EMPTY_TLS, type CertificateSpec, type TlsOptionsSpec, type TlsSpec } fr
 import { DEFAULT_TLS_OPTIONS } from '../runtime/tls-policy.ts';
 import { CertificateIndex } from './certificate-index.ts';
 import { clientAuthContextOptions, clientAuthPolicy, type ClientAuthPolicy } from './client-auth.ts';
+import { GO_CIPHERS_TO_OPENSSL, GO_CURVES_TO_OPENSSL } from './tls-names.ts';
 
 const TLS_VERSIONS: Readonly<Record<string, SecureContextOptions['minVersion']>> = {
   VersionTLS10: 'TLSv1',
@@ -20,36 +21,6 @@ const TLS_VERSIONS: Readonly<Record<string, SecureContextOptions['minVersion']>>
   VersionTLS13: 'TLSv1.3',
 };
 
-/**
- * Go's TLS 1.2 cipher-suite names (what Traefik's `cipherSuites` takes) → OpenSSL's. TLS 1.3 suites
- * are not configurable in Go, and Traefik ignores them there; so do we.
- */
-const CIPHERS: Readonly<Record<string, string>> = {
-  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: 'ECDHE-ECDSA-AES128-GCM-SHA256',
-  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: 'ECDHE-ECDSA-AES256-GCM-SHA384',
-  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'ECDHE-RSA-AES128-GCM-SHA256',
-  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: 'ECDHE-RSA-AES256-GCM-SHA384',
-  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305: 'ECDHE-ECDSA-CHACHA20-POLY1305',
-  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-ECDSA-CHACHA20-POLY1305',
-  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305: 'ECDHE-RSA-CHACHA20-POLY1305',
-  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-RSA-CHACHA20-POLY1305',
-  TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256: 'ECDHE-ECDSA-AES128-SHA256',
-  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256: 'ECDHE-RSA-AES128-SHA256',
-  TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: 'ECDHE-ECDSA-AES128-SHA',
-  TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA: 'ECDHE-ECDSA-AES256-SHA',
-  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 'ECDHE-RSA-AES128-SHA',
-  TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: 'ECDHE-RSA-AES256-SHA',
-  TLS_RSA_WITH_AES_128_GCM_SHA256: 'AES128-GCM-SHA256',
-  TLS_RSA_WITH_AES_256_GCM_SHA384: 'AES256-GCM-SHA384',
-  TLS_RSA_WITH_AES_128_CBC_SHA256: 'AES128-SHA256',
-  TLS_RSA_WITH_AES_128_CBC_SHA: 'AES128-SHA',
-  TLS_RSA_WITH_AES_256_CBC_SHA: 'AES256-SHA',
-  TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA: 'ECDHE-RSA-DES-CBC3-SHA',
-  TLS_RSA_WITH_3DES_EDE_CBC_SHA: 'DES-CBC3-SHA',
-};
-
-/** Go curve names → OpenSSL group names. */
-const CURVES: Readonly<Record<string, string>> = { CurveP256: 'P-256', CurveP384: 'P-384', CurveP521: 'P-521', X25519: 'X25519', secp256r1: 'P-256', secp384r1: 'P-384' };
 
 /**
  * One set of TLS options applied to the certificates: the SNI-selected contexts, the fallback for a
@@ -223,10 +194,10 @@ function contextOptions(o: TlsOptionsSpec): SecureContextOptions {
   const out: SecureContextOptions = { ...clientAuthContextOptions(o.clientAuth), sessionIdContext: createHash('sha256').update(JSON.stringify(o)).digest('hex').slice(0, 32) };
   if (o.minVersion !== undefined) out.minVersion = TLS_VERSIONS[o.minVersion];
   if (o.maxVersion !== undefined) out.maxVersion = TLS_VERSIONS[o.maxVersion];
-  if (o.curvePreferences !== undefined && o.curvePreferences.length > 0) out.ecdhCurve = o.curvePreferences.map((c) => CURVES[c] ?? c).join(':');
+  if (o.curvePreferences !== undefined && o.curvePreferences.length > 0) out.ecdhCurve = o.curvePreferences.map((c) => GO_CURVES_TO_OPENSSL[c] ?? c).join(':');
   if (o.cipherSuites !== undefined && o.cipherSuites.length > 0) {
     // Names not in the table pass through (OpenSSL's own spelling); TLS 1.3 names are Go's to ignore.
-    const tls12 = o.cipherSuites.filter((c) => !c.startsWith('TLS_AES_') && !c.startsWith('TLS_CHACHA20_')).map((c) => CIPHERS[c] ?? c);
+    const tls12 = o.cipherSuites.filter((c) => !c.startsWith('TLS_AES_') && !c.startsWith('TLS_CHACHA20_')).map((c) => GO_CIPHERS_TO_OPENSSL[c] ?? c);
     if (tls12.length > 0) out.ciphers = tls12.join(':');
   }
   return out;

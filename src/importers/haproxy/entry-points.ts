@@ -11,6 +11,7 @@ import type { Directive } from './parse-config.ts';
 import type { ProxyView } from './proxy-view.ts';
 import { sanitizeName } from './key-builder.ts';
 import type { TranslationContext } from './translation-context.ts';
+import { combineTlsSettings, emptySettingWords, readTlsSetting, type TlsSettings, type TlsSettingWords } from './tls-settings.ts';
 
 export interface EntryPointSpec {
   readonly name: string;
@@ -25,28 +26,43 @@ export interface EntryPointSpec {
 
 type BindOption = { readonly arity: 0 | 1; readonly note?: readonly ['ignored' | 'deviation' | 'unsupported', string] };
 
-const TLS_TUNING = ['deviation', 'TLS settings of the bind are not translated (tls/options would need them); the node\'s defaults apply'] as const;
+const TLS_TUNING = ['deviation', 'this TLS setting has no equivalent in Traefik\'s TLS options; the node\'s default applies'] as const;
 const BIND_OPTIONS: ReadonlyMap<string, BindOption> = new Map<string, BindOption>([
   ['ssl', { arity: 0 }],
   ['crt', { arity: 1 }],
   ['crt-list', { arity: 1, note: ['unsupported', 'crt-list (per-certificate SNI filters and options) is not translated'] }],
   ['accept-proxy', { arity: 0, note: ['deviation', 'the PROXY protocol is an entry-point setting: add --entryPoints.<name>.proxyProtocol.trustedIPs=<load balancer addresses> where the node supports it'] }],
   ['transparent', { arity: 0, note: ['unsupported', 'transparent binding has no equivalent'] }],
-  ['verify', { arity: 1, note: ['unsupported', 'client certificate verification is not translated'] }],
-  ['ca-file', { arity: 1, note: ['unsupported', 'client certificate verification is not translated'] }],
-  ['crl-file', { arity: 1, note: ['unsupported', 'client certificate verification is not translated'] }],
+  // Read into tls/options/default (tls-settings.ts), which reports what does not translate.
+  ['verify', { arity: 1 }],
+  ['ca-file', { arity: 1 }],
+  ['crl-file', { arity: 1, note: ['unsupported', 'certificate revocation lists are not translated: revoked client certificates would be accepted'] }],
   ['generate-certificates', { arity: 0, note: ['unsupported', 'on-the-fly certificates have no equivalent'] }],
   ['quic-cc-algo', { arity: 1, note: ['unsupported', 'QUIC is not translated'] }],
   ...['alpn', 'npn', 'name', 'id', 'process', 'thread', 'maxconn', 'backlog', 'interface', 'mss', 'nice', 'level', 'mode', 'user', 'group', 'uid', 'gid', 'severity-output', 'expose-fd', 'tcp-ut', 'label', 'namespace', 'shards', 'guid-prefix'].map((k) => [k, { arity: 1 }] as const),
   ...['v4v6', 'v6only', 'tfo', 'defer-accept', 'no-ca-names', 'prefer-client-ciphers', 'strict-sni', 'allow-0rtt', 'no-tls-tickets', 'tls-tickets'].map((k) => [k, { arity: 0 }] as const),
-  ...['ciphers', 'ciphersuites', 'curves', 'ecdhe', 'ssl-min-ver', 'ssl-max-ver', 'tls-ticket-keys', 'sigalgs', 'client-sigalgs', 'ca-ignore-err', 'crt-ignore-err', 'ca-sign-file', 'ca-sign-pass', 'ca-verify-file'].map((k) => [k, { arity: 1, note: TLS_TUNING }] as const),
-  ...['no-sslv3', 'no-tlsv10', 'no-tlsv11', 'no-tlsv12', 'no-tlsv13', 'force-sslv3', 'force-tlsv10', 'force-tlsv11', 'force-tlsv12', 'force-tlsv13'].map((k) => [k, { arity: 0, note: TLS_TUNING }] as const),
+  ...['ciphers', 'ciphersuites', 'curves', 'ssl-min-ver', 'ssl-max-ver'].map((k) => [k, { arity: 1 }] as const),
+  ...['no-sslv3', 'no-tlsv10', 'no-tlsv11', 'no-tlsv12', 'no-tlsv13', 'force-tlsv10', 'force-tlsv11', 'force-tlsv12', 'force-tlsv13'].map((k) => [k, { arity: 0 }] as const),
+  ...['ecdhe', 'tls-ticket-keys', 'sigalgs', 'client-sigalgs', 'ca-ignore-err', 'crt-ignore-err', 'ca-sign-file', 'ca-sign-pass', 'ca-verify-file'].map((k) => [k, { arity: 1, note: TLS_TUNING }] as const),
+  ['force-sslv3', { arity: 0, note: ['unsupported', 'SSLv3 is not offered by the node'] }],
 ]);
 
 /** Entry points across the whole file: one per distinct address, with a unique name. */
 export class EntryPointRegistry {
   readonly #byAddress = new Map<string, EntryPointSpec>();
   readonly #names = new Set<string>();
+  /** `global ssl-default-bind-*`, what each `ssl` bind's own settings go over. */
+  readonly #globalTls: TlsSettingWords | undefined;
+  readonly #tlsBinds: Array<{ readonly words: TlsSettingWords; readonly settings: TlsSettings }> = [];
+
+  constructor(globalTls?: TlsSettingWords) {
+    this.#globalTls = globalTls;
+  }
+
+  /** The TLS settings of every `ssl` bind, in file order (tls-settings.ts writes them). */
+  get tlsBinds(): ReadonlyArray<{ readonly words: TlsSettingWords; readonly settings: TlsSettings }> {
+    return this.#tlsBinds;
+  }
 
   get all(): readonly EntryPointSpec[] {
     return [...this.#byAddress.values()];
@@ -77,9 +93,10 @@ export class EntryPointRegistry {
     return { plain, tls };
   }
 
-  /** Reads the bind's options; adds certificate keys; returns whether it terminates TLS. */
+  /** Reads the bind's options; adds certificate keys and its TLS settings; returns whether it terminates TLS. */
   #options(d: Directive, proxy: ProxyView, tx: TranslationContext): boolean {
     const words = d.words.slice(2);
+    const tlsWords = emptySettingWords(proxy, d);
     let secure = false;
     for (let i = 0; i < words.length; i++) {
       const option = words[i]!;
@@ -92,7 +109,9 @@ export class EntryPointRegistry {
       if (spec.note !== undefined) tx.report(spec.note[0], proxy, d, `${option}: ${spec.note[1]}`);
       if (option === 'ssl') secure = true;
       if (option === 'crt') addCertificates(value, d, proxy, tx);
+      readTlsSetting(option, value, tlsWords, tx);
     }
+    if (secure) this.#tlsBinds.push({ words: tlsWords, settings: combineTlsSettings(this.#globalTls, tlsWords, tx) });
     return secure;
   }
 

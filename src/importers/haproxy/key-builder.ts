@@ -41,6 +41,11 @@ export class KeyBuilder {
     flatten(this.#keys, `${this.rootKey}/tls/certificates/${label}`, value);
   }
 
+  /** Adds `tls/options/<name>/…`. */
+  tlsOptions(name: string, value: ObjectValue): void {
+    flatten(this.#keys, `${this.rootKey}/tls/options/${name}`, value);
+  }
+
   has(kind: ObjectKind, name: string): boolean {
     return this.#objects.has(`${kind}/${name}`);
   }

@@ -14,6 +14,7 @@ import { translateBackend } from './backend-service.ts';
 import type { Directive, HaproxyConfig } from './parse-config.ts';
 import { ProxyView } from './proxy-view.ts';
 import { TranslationContext } from './translation-context.ts';
+import { emptySettingWords, readTlsSetting, writeDefaultTlsOptions, type TlsSettingWords } from './tls-settings.ts';
 import { readUserlist, type Userlist } from './userlists.ts';
 
 export interface TranslateOptions {
@@ -56,8 +57,9 @@ export function translateHaproxy(config: HaproxyConfig, options: TranslateOption
   }
   const transportFlags = tx.upstreamTransport.resolve(tx);
 
-  const entryPoints = new EntryPointRegistry();
+  const entryPoints = new EntryPointRegistry(global === undefined ? undefined : globalTlsSettings(global, tx));
   for (const view of views.filter((v) => v.section.kind === 'frontend' || v.section.kind === 'listen')) translateFrontend(view, tx, entryPoints);
+  writeDefaultTlsOptions(entryPoints.tlsBinds, tx);
 
   reportUnconsumed(config.sections, consumed, findings);
   return {
@@ -67,4 +69,33 @@ export function translateHaproxy(config: HaproxyConfig, options: TranslateOption
     findings: findings.items,
     counts: { routers: keys.count('routers'), services: keys.count('services'), middlewares: keys.count('middlewares') },
   };
+}
+
+/** `ssl-default-bind-options|ciphers|ciphersuites|curves`: the defaults of every `ssl` bind. */
+function globalTlsSettings(global: ProxyView, tx: TranslationContext): TlsSettingWords | undefined {
+  const options = global.setting('ssl-default-bind-options');
+  const ciphers = global.setting('ssl-default-bind-ciphers');
+  const suites = global.setting('ssl-default-bind-ciphersuites');
+  const curves = global.setting('ssl-default-bind-curves');
+  const first = options ?? ciphers ?? suites ?? curves;
+  if (first === undefined) return undefined;
+  const words = emptySettingWords(global, first);
+  if (options !== undefined) {
+    const list = options.words.slice(1);
+    for (let i = 0; i < list.length; i++) {
+      const option = list[i]!;
+      const withValue = option === 'ssl-min-ver' || option === 'ssl-max-ver';
+      const value = withValue ? (list[++i] ?? '') : '';
+      if (!readTlsSetting(option, value, words, tx) && option !== 'no-tls-tickets' && option !== 'prefer-client-ciphers') {
+        tx.report('deviation', global, options, `${option}: this TLS setting has no equivalent in Traefik's TLS options; the node's default applies`);
+      }
+    }
+  }
+  for (const [directive, option] of [[ciphers, 'ciphers'], [suites, 'ciphersuites'], [curves, 'curves']] as const) {
+    if (directive === undefined) continue;
+    words.source = directive;
+    readTlsSetting(option, directive.words[1] ?? '', words, tx);
+  }
+  words.source = first;
+  return words;
 }

@@ -268,3 +268,66 @@ test('a host:port pattern keeps its router to the entry points on that port (whe
   assert.deepEqual(entryPoints('mapped'), ['http-80', 'http-8443']);
   assert.deepEqual(entryPoints('both'), ['http-80', 'http-8443']);
 });
+
+/** The `tls/options/default` keys of an import, without the prefix. */
+function defaultTlsOptions(keys: ReadonlyMap<string, string>): Record<string, string> {
+  const prefix = 'traefik/tls/options/default/';
+  return Object.fromEntries([...keys].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+}
+
+const TLS_FRONTEND = (bind: string) => [DEFAULTS, 'frontend fe', `  bind ${bind}`, '  default_backend be', 'backend be', '  server s 10.0.0.1:80'].join('\n');
+
+test("TLS settings: Mozilla's intermediate global defaults become the default TLS options, and the node takes them", () => {
+  const result = translate([
+    'global',
+    '  ssl-default-bind-curves X25519:prime256v1:secp384r1',
+    '  ssl-default-bind-ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305',
+    '  ssl-default-bind-ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256',
+    '  ssl-default-bind-options prefer-client-ciphers no-sslv3 no-tlsv10 no-tlsv11 no-tls-tickets',
+    TLS_FRONTEND(':443 ssl crt /etc/haproxy/site.pem alpn h2,http/1.1'),
+  ].join('\n'));
+  assert.deepEqual(defaultTlsOptions(result.keys), {
+    minVersion: 'VersionTLS12',
+    'cipherSuites/0': 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+    'cipherSuites/1': 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+    'cipherSuites/2': 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+    'cipherSuites/3': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+    'cipherSuites/4': 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305',
+    'cipherSuites/5': 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305',
+    'curvePreferences/0': 'X25519',
+    'curvePreferences/1': 'CurveP256',
+    'curvePreferences/2': 'CurveP384',
+  });
+  // TLS 1.3 suites are not configurable in Traefik: said, not silently dropped.
+  assert.equal(findingLines(result, 'deviation').includes(4), true);
+  assert.deepEqual(findingLines(result, 'unsupported'), []);
+  const decoded = decodeKeyValues(result.keys, 'traefik');
+  assert.deepEqual(decoded.tls.options.get('default')?.errors, []);
+  const { snapshot, view } = buildRuntime({ revision: 1, providers: new Map([['etcd', { decoded, root: 'traefik' }]]), entryPoints: ['https-443'], defaultEntryPoints: ['https-443'], defaultRuleSyntax: 'v3' });
+  assert.deepEqual(view.problems, []);
+  assert.equal(snapshot.tls.options.minVersion, 'VersionTLS12');
+  assert.equal(snapshot.tls.options.cipherSuites?.length, 6);
+});
+
+test('TLS settings: a bind verifying client certificates becomes clientAuth; required and optional as Go names them', () => {
+  const required = translate(TLS_FRONTEND(':443 ssl crt /etc/haproxy/site.pem verify required ca-file /etc/haproxy/clients.pem ssl-min-ver TLSv1.3'));
+  assert.deepEqual(defaultTlsOptions(required.keys), { minVersion: 'VersionTLS13', 'clientAuth/caFiles/0': '/etc/haproxy/clients.pem', 'clientAuth/clientAuthType': 'RequireAndVerifyClientCert' });
+  assert.deepEqual(findingLines(required, 'unsupported'), []);
+  const optional = translate(TLS_FRONTEND(':443 ssl crt /etc/haproxy/site.pem verify optional ca-file /etc/haproxy/clients.pem'));
+  assert.equal(defaultTlsOptions(optional.keys)['clientAuth/clientAuthType'], 'VerifyClientCertIfGiven');
+  // Nothing to verify against: not translated, and said so.
+  const noCa = translate(TLS_FRONTEND(':443 ssl crt /etc/haproxy/site.pem verify required'));
+  assert.deepEqual(defaultTlsOptions(noCa.keys), {});
+  assert.equal(findingLines(noCa, 'unsupported').length, 1);
+});
+
+test('TLS settings: binds that disagree are reported (the options are per host, not per listener); aliases in a cipher string are not guessed', () => {
+  const two = translate([DEFAULTS, 'frontend fe', '  bind :443 ssl crt /x.pem ssl-min-ver TLSv1.3', '  bind :8443 ssl crt /x.pem', '  default_backend be', 'backend be', '  server s 10.0.0.1:80'].join('\n'));
+  assert.deepEqual(defaultTlsOptions(two.keys), { minVersion: 'VersionTLS13' });
+  assert.deepEqual(findingLines(two, 'unsupported'), [8]);
+  const aliases = translate(TLS_FRONTEND(':443 ssl crt /x.pem ciphers HIGH:!aNULL:!MD5'));
+  assert.deepEqual(defaultTlsOptions(aliases.keys), {});
+  assert.equal(findingLines(aliases, 'deviation').includes(7), true);
+  // No TLS setting anywhere: no options keys (the node's defaults, which are HAProxy's: TLS 1.2 and up).
+  assert.deepEqual(defaultTlsOptions(translate(TLS_FRONTEND(':443 ssl crt /x.pem')).keys), {});
+});
