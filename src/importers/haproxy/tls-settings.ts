@@ -114,9 +114,11 @@ export function combineTlsSettings(global: TlsSettingWords | undefined, bind: Tl
     if (allowed.length === 0) {
       tx.report('unsupported', bind.proxy, bind.source, 'the bind allows no TLS version the node offers; the node\'s defaults apply');
     } else {
-      const low = allowed[0]!;
       const high = allowed.at(-1)!;
-      if (allowed.length !== high - low + 1) tx.report('deviation', bind.proxy, bind.source, `TLS versions with a gap are not translated: every version from ${GO_VERSION[low]} to ${GO_VERSION[high]} is allowed`);
+      // A gap cannot be said with a minimum and a maximum: the newest unbroken run is kept (stricter, never looser).
+      let low = high;
+      while (allowed.includes(low - 1)) low--;
+      if (low !== allowed[0]) tx.report('deviation', bind.proxy, bind.source, `TLS versions with a gap cannot be translated: only ${GO_VERSION[low]} to ${GO_VERSION[high]} are allowed`);
       // TLS 1.2 to 1.3 is what the node allows anyway: written when the configuration speaks of versions.
       if (min !== undefined || disabled.size > 0 || low !== HAPROXY_MIN) out.minVersion = GO_VERSION[low];
       if (high !== 13) out.maxVersion = GO_VERSION[high];

@@ -330,4 +330,11 @@ test('TLS settings: binds that disagree are reported (the options are per host, 
   assert.equal(findingLines(aliases, 'deviation').includes(7), true);
   // No TLS setting anywhere: no options keys (the node's defaults, which are HAProxy's: TLS 1.2 and up).
   assert.deepEqual(defaultTlsOptions(translate(TLS_FRONTEND(':443 ssl crt /x.pem')).keys), {});
+  assert.deepEqual(defaultTlsOptions(translate(TLS_FRONTEND(':443 ssl crt /x.pem verify none')).keys), {});
+  // The older flags: a version range, as HAProxy computes it from what is left.
+  assert.deepEqual(defaultTlsOptions(translate(TLS_FRONTEND(':443 ssl crt /x.pem no-tlsv13')).keys), { minVersion: 'VersionTLS12', maxVersion: 'VersionTLS12' });
+  assert.deepEqual(defaultTlsOptions(translate(TLS_FRONTEND(':443 ssl crt /x.pem force-tlsv13')).keys), { minVersion: 'VersionTLS13' });
+  // A gap: the newest unbroken run (stricter than HAProxy, never looser), and said so.
+  assert.deepEqual(defaultTlsOptions(translate(TLS_FRONTEND(':443 ssl crt /x.pem ssl-min-ver TLSv1.0 no-tlsv11')).keys), { minVersion: 'VersionTLS12' });
+  assert.equal(findingLines(translate(TLS_FRONTEND(':443 ssl crt /x.pem ssl-min-ver TLSv1.0 no-tlsv11')), 'deviation').includes(7), true, 'a gap in the versions is reported');
 });
