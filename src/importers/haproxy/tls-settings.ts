@@ -117,7 +117,7 @@ export function combineTlsSettings(global: TlsSettingWords | undefined, bind: Tl
       const high = allowed.at(-1)!;
       // A gap cannot be said with a minimum and a maximum: the newest unbroken run is kept (stricter, never looser).
       let low = high;
-      while (allowed.includes(low - 1)) low--;
+      while ((allowed as readonly number[]).includes(low - 1)) low--;
       if (low !== allowed[0]) tx.report('deviation', bind.proxy, bind.source, `TLS versions with a gap cannot be translated: only ${GO_VERSION[low]} to ${GO_VERSION[high]} are allowed`);
       // TLS 1.2 to 1.3 is what the node allows anyway: written when the configuration speaks of versions.
       if (min !== undefined || disabled.size > 0 || low !== HAPROXY_MIN) out.minVersion = GO_VERSION[low];
