@@ -1,11 +1,13 @@
 /**
  * @module Which TLS options apply to which server name, as Traefik's TCP router manager decides
- * them: every TLS router claims the hosts of its rule's Host() matchers for the options it names
- * (`default` when it names none). A connection gets the options of its SNI name, the default
- * options for a name no router claims; a host two routers claim with different options gets the
- * default options, and both routers an error saying so. Traefik keeps serving both; we disable the
- * one that named other options, since it would be served without them (a dropped clientAuth would
- * open what the operator closed), and keep the one that asked for the default options served.
+ * them: every TLS router claims, on each of its entry points, the hosts of its rule's Host()
+ * matchers for the options it names (`default` when it names none). A connection gets the options
+ * of its SNI name, the default options for a name no router claims; a host two routers claim with
+ * different options gets the default options, and both routers an error saying so. Traefik keeps
+ * serving both; we disable the one that named other options, since it would be served without them
+ * (a dropped clientAuth would open what the operator closed), and keep the one that asked for the
+ * default options served. (The data plane also serves a TLS router only on connections handshaken
+ * under its options: a rule can match hosts it does not claim.)
  *
  * A router naming options that do not exist, or that do not decode, is disabled with an error on
  * its key, and every TLS router is while the default options themselves are invalid: serving it
