@@ -8,7 +8,7 @@
  * all are unknown is disabled alone, with an error naming the key at fault.
  */
 import type { DecodeChanges } from '../config/incremental-decode.ts';
-import { qualifiedTlsOptions, routerTlsConflict, routerTlsHostless, routerTlsProblem, tlsPolicy, type TlsPolicy } from './tls-policy.ts';
+import { qualifiedTlsOptions, routerTlsProblems, tlsPolicy, type TlsPolicy } from './tls-policy.ts';
 import type { DecodeResult, Decoded, Router, Service, Middleware, StickyCookie } from '../config/dynamic.ts';
 import { RuleCache } from '../rules/rule-cache.ts';
 import { compileRule } from '../rules/compile.ts';
@@ -491,16 +491,7 @@ export class RuntimeBuilder {
         listedIn.push(mInfo);
       }
     }
-    const tlsProblem = routerTlsProblem(built.tlsPolicy, router.tls, provider, key);
-    if (tlsProblem !== undefined) disable(info, tlsProblem);
-    const tlsConflict = routerTlsConflict(built.tlsPolicy, name, key);
-    if (tlsConflict !== undefined) {
-      const { disables, ...problem } = tlsConflict;
-      if (disables) disable(info, problem);
-      else addError(info, problem);
-    }
-    const hostless = routerTlsHostless(built.tlsPolicy, name, key);
-    if (hostless !== undefined) addError(info, hostless);
+    for (const { disables, ...problem } of routerTlsProblems(built.tlsPolicy, router.tls, name, provider, key)) (disables ? disable : addError)(info, problem);
     const resolver = router.tls?.certResolver;
     if (resolver !== undefined && built.input.resolvers !== undefined && !built.input.resolvers.has(resolver)) {
       // Traefik serves such a router with the certificates it has and logs the missing resolver; so do we.

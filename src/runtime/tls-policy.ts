@@ -128,54 +128,46 @@ export function tlsPolicy(providers: Providers, entryPoints: readonly string[], 
   return { fingerprint, valid, invalid, invalidDefault, hostOptions, conflicts, hostless };
 }
 
-/** Why a router with this `tls` section cannot be served, or undefined. */
-export function routerTlsProblem(policy: TlsPolicy, tls: RouterTls | undefined, provider: string, key: (field: string) => string): ProblemData | undefined {
-  if (tls === undefined) return undefined;
+/** A router's TLS finding: `disables` when it is not served (else a warning on a served router). */
+export type RouterTlsProblem = ProblemData & { readonly disables: boolean };
+
+/**
+ * What this policy finds about a router's `tls` section (`router`: its qualified name):
+ * - options that do not exist or do not decode, or invalid default options: disabled;
+ * - a host it shares with a router naming other options: disabled when it named non-default
+ *   options (it would be served without them), warned when it asked for the defaults;
+ * - options named with no Host() to claim for them: warned, as Traefik logs. It is still served
+ *   only on connections handshaken under its options (the data plane's router check), so only for
+ *   server names other routers claim for them.
+ */
+export function routerTlsProblems(policy: TlsPolicy, tls: RouterTls | undefined, router: string, provider: string, key: (field: string) => string): RouterTlsProblem[] {
+  if (tls === undefined) return [];
+  const problems: RouterTlsProblem[] = [];
   const options = qualifiedTlsOptions(tls.options, provider);
   if (options !== DEFAULT_TLS_OPTIONS && !policy.valid.has(options)) {
     const message = policy.invalid.has(options)
       ? `TLS options "${options}" are invalid and cannot be applied; the router is not served without them`
       : `TLS options "${options}" do not exist`;
-    return { code: 'SY_ROUTER_TLS_OPTIONS', key: key('tls/options'), message };
+    problems.push({ code: 'SY_ROUTER_TLS_OPTIONS', key: key('tls/options'), message, disables: true });
+  } else if (policy.invalidDefault !== undefined) {
+    problems.push({ code: 'SY_ROUTER_TLS_OPTIONS', key: key('tls'), message: `the default TLS options (${policy.invalidDefault}) are invalid and cannot be applied; the router is not served without them`, disables: true });
   }
-  if (policy.invalidDefault !== undefined) {
-    return { code: 'SY_ROUTER_TLS_OPTIONS', key: key('tls'), message: `the default TLS options (${policy.invalidDefault}) are invalid and cannot be applied; the router is not served without them` };
-  }
-  return undefined;
-}
-
-/**
- * The problem of a router sharing hosts with routers that name other TLS options, or undefined;
- * `disables` when the router named non-default options (it would be served without them).
- */
-export function routerTlsConflict(policy: TlsPolicy, router: string, key: (field: string) => string): (ProblemData & { readonly disables: boolean }) | undefined {
   const conflict = policy.conflicts.get(router);
-  if (conflict === undefined) return undefined;
-  const hosts = conflict.hosts.join(', ');
-  const disables = conflict.options !== DEFAULT_TLS_OPTIONS;
-  return {
-    code: 'SY_ROUTER_TLS_CONFLICT',
-    key: key('tls/options'),
-    message: disables
-      ? `found different TLS options for routers on the same host ${hosts}, so the default TLS options are used for it; the router is not served without the options "${conflict.options}" it names`
-      : `found different TLS options for routers on the same host ${hosts}, so the default TLS options are used for it`,
-    disables,
-  };
-}
-
-/**
- * The warning of a router that names TLS options but claims no host for them (no Host() in its
- * rule, only HostRegexp), or undefined: Traefik logs the same. It is still served only on
- * connections handshaken under its options (the data plane's router check), so only for server
- * names other routers claim for them.
- */
-export function routerTlsHostless(policy: TlsPolicy, router: string, key: (field: string) => string): ProblemData | undefined {
-  if (!policy.hostless.has(router)) return undefined;
-  return {
-    code: 'SY_ROUTER_TLS_NO_HOST',
-    key: key('rule'),
-    message: 'no domain found in the rule (no Host()): the router is served only on connections whose server name another router claims for the TLS options it names',
-  };
+  if (conflict !== undefined) {
+    const hosts = conflict.hosts.join(', ');
+    const disables = conflict.options !== DEFAULT_TLS_OPTIONS;
+    const message = `found different TLS options for routers on the same host ${hosts}, so the default TLS options are used for it`;
+    problems.push({ code: 'SY_ROUTER_TLS_CONFLICT', key: key('tls/options'), message: disables ? `${message}; the router is not served without the options "${conflict.options}" it names` : message, disables });
+  }
+  if (policy.hostless.has(router)) {
+    problems.push({
+      code: 'SY_ROUTER_TLS_NO_HOST',
+      key: key('rule'),
+      message: 'no domain found in the rule (no Host()): the router is served only on connections whose server name another router claims for the TLS options it names',
+      disables: false,
+    });
+  }
+  return problems;
 }
 
 /** Hosts by decoded router: a build reuses the objects of unchanged routers, so their rules parse once. */
