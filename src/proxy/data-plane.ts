@@ -81,7 +81,7 @@ export class DataPlane {
       requestStarted: () => {},
       requestFinished: done ?? (() => {}),
       extraHeaders: () => '',
-      misdirected: (entryPoint, host, serverName) => this.#tls.misdirected(entryPoint, host, serverName),
+      misdirected: (entryPoint, host, socket) => this.#tls.misdirected(entryPoint, host, socket),
       servesUnder: (target, socket) => this.servesUnder(target, socket),
     };
   }
@@ -133,7 +133,7 @@ export class DataPlane {
     if (ctx === undefined) return undefined;
     // ACME HTTP-01 answers come first, on every node, whatever the routes and redirections say.
     if (ctx.path.startsWith(ACME_CHALLENGE_PATH) && this.#answerChallenge(ctx)) return ctx;
-    if (tls && this.#tls.misdirected(entryPoint, ctx.host, serverNameOf(req.socket))) {
+    if (tls && this.#tls.misdirected(entryPoint, ctx.host, req.socket)) {
       sendError(res, 421);
       return ctx;
     }
@@ -159,7 +159,7 @@ export class DataPlane {
     const res = undefined as unknown as ServerResponse;
     const ctx = this.#context(entryPoint, req, res, tls, socket);
     if (ctx === undefined) return;
-    if (tls && this.#tls.misdirected(entryPoint, ctx.host, serverNameOf(req.socket))) {
+    if (tls && this.#tls.misdirected(entryPoint, ctx.host, req.socket)) {
       rawError(socket, 421);
       return;
     }
@@ -295,10 +295,4 @@ function hasDuplicateHost(rawHeaders: readonly string[]): boolean {
     seen = true;
   }
   return false;
-}
-
-/** The TLS server name (SNI) the connection was handshaken for. */
-function serverNameOf(socket: unknown): string | undefined {
-  const name = (socket as { servername?: unknown } | null)?.servername;
-  return typeof name === 'string' ? name : undefined;
 }

@@ -16,7 +16,7 @@ import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import type { DataPlane } from './data-plane.ts';
 import { SwitchyardError } from '../errors.ts';
-import type { TlsState } from '../tls/tls-state.ts';
+import { serverNameOf, type TlsState } from '../tls/tls-state.ts';
 import { sniffProtocol, sniffSharedReads } from './protocol-sniffer.ts';
 import { readClientHello } from '../tls/client-hello.ts';
 import { clientAuthRefusal } from '../tls/client-auth.ts';
@@ -275,8 +275,7 @@ export class EntryPoint {
       // ClientHello we could not read whole would otherwise get the default options for a host
       // that has others); and a client certificate the options refuse closes the connection, both
       // before any HTTP is read.
-      const servername = typeof secure.servername === 'string' ? secure.servername : undefined;
-      if (tls.optionsFor(this.name, servername)?.name !== options.name || clientAuthRefusal(secure, clientAuth) !== undefined || !this.#accepting) {
+      if (tls.optionsFor(this.name, serverNameOf(secure))?.name !== options.name || clientAuthRefusal(secure, clientAuth) !== undefined || !this.#accepting) {
         secure.destroy();
         return;
       }

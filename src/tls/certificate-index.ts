@@ -35,17 +35,11 @@ export class CertificateIndex {
   constructor(sources: readonly CertificateSource[], options: SecureContextOptions, contexts: Map<string, SecureContext>) {
     const all: IndexedCertificate[] = [];
     this.errors = [];
-    // The options are part of a context: the same pair under other options (a client CA) is another one.
-    const optionsHash = createHash('sha256').update(JSON.stringify(options)).digest('base64');
+    const optionsHash = hashOfOptions(options);
     for (const source of sources) {
       try {
         const parsed = new X509Certificate(source.certPem);
-        const hash = createHash('sha256').update(optionsHash).update('\0').update(source.certPem).update('\0').update(source.keyPem).digest('base64');
-        let context = contexts.get(hash);
-        if (context === undefined) {
-          context = createSecureContext({ ...options, cert: source.certPem, key: source.keyPem });
-          contexts.set(hash, context);
-        }
+        const context = cachedContext(source, options, optionsHash, contexts);
         const names = dnsNames(parsed);
         const entry: IndexedCertificate = { id: source.id, names, notAfter: new Date(parsed.validTo), issuer: parsed.issuer, context };
         all.push(entry);
@@ -72,6 +66,26 @@ export class CertificateIndex {
     const dot = name.indexOf('.');
     return dot === -1 ? undefined : this.#wildcard.get(name.slice(dot + 1));
   }
+}
+
+/** What keys a context's options in the cache (`cachedContext`). */
+export function hashOfOptions(options: SecureContextOptions): string {
+  return createHash('sha256').update(JSON.stringify(options)).digest('base64');
+}
+
+/**
+ * The secure context for a pair under options, from `contexts` (content hash → context) or made and
+ * put there. The options are part of a context: the same pair under other options (a client CA) is
+ * another one.
+ */
+export function cachedContext(pair: { readonly certPem: string; readonly keyPem: string }, options: SecureContextOptions, optionsHash: string, contexts: Map<string, SecureContext>): SecureContext {
+  const hash = createHash('sha256').update(optionsHash).update('\0').update(pair.certPem).update('\0').update(pair.keyPem).digest('base64');
+  let context = contexts.get(hash);
+  if (context === undefined) {
+    context = createSecureContext({ ...options, cert: pair.certPem, key: pair.keyPem });
+    contexts.set(hash, context);
+  }
+  return context;
 }
 
 function dnsNames(cert: X509Certificate): string[] {

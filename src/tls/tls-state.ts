@@ -10,7 +10,7 @@ import { createSecureContext, type SecureContext, type SecureContextOptions } fr
 import { requestHostKey } from '../rules/host-match.ts';
 import { EMPTY_TLS, type CertificateSpec, type TlsOptionsSpec, type TlsSpec } from '../runtime/snapshot.ts';
 import { DEFAULT_TLS_OPTIONS } from '../runtime/tls-policy.ts';
-import { CertificateIndex } from './certificate-index.ts';
+import { cachedContext, CertificateIndex, hashOfOptions } from './certificate-index.ts';
 import { clientAuthContextOptions, clientAuthPolicy, type ClientAuthPolicy } from './client-auth.ts';
 import { GO_CIPHERS_TO_OPENSSL, GO_CURVES_TO_OPENSSL } from './tls-names.ts';
 
@@ -20,7 +20,6 @@ const TLS_VERSIONS: Readonly<Record<string, SecureContextOptions['minVersion']>>
   VersionTLS12: 'TLSv1.2',
   VersionTLS13: 'TLSv1.3',
 };
-
 
 /**
  * One set of TLS options applied to the certificates: the SNI-selected contexts, the fallback for a
@@ -79,7 +78,8 @@ export class TlsState {
     this.#generated = generated;
     this.#localTicketKeys = ticketKeys;
     this.#ticketKeys = ticketKeys;
-    const fallback = generated === undefined ? undefined : this.#context(generated, {}, '');
+    const fallback = generated === undefined ? undefined : cachedContext(generated, {}, hashOfOptions({}), this.#contexts);
+    if (fallback !== undefined && ticketKeys !== undefined) setTicketKeys(fallback, ticketKeys);
     this.#default = new TlsOptionSet(DEFAULT_TLS_OPTIONS, new CertificateIndex([], {}, this.#contexts), fallback, EMPTY_TLS.options);
   }
 
@@ -90,7 +90,8 @@ export class TlsState {
     const optionSet = (name: string, optionsSpec: TlsOptionsSpec): TlsOptionSet => {
       const options = contextOptions(optionsSpec);
       const index = new CertificateIndex(spec.certificates, options, this.#contexts);
-      const fallback = fallbackCert === undefined ? undefined : this.#context(fallbackCert, options, JSON.stringify(options));
+      // The default certificate's context comes from the same cache as the index's.
+      const fallback = fallbackCert === undefined ? undefined : cachedContext(fallbackCert, options, hashOfOptions(options), this.#contexts);
       for (const cert of index.all) used.add(cert.context);
       if (fallback !== undefined) used.add(fallback);
       return new TlsOptionSet(name, index, fallback, optionsSpec);
@@ -161,24 +162,19 @@ export class TlsState {
    * it, a client could handshake under a name without client-certificate authentication and then
    * ask for a host that requires it.
    */
-  misdirected(entryPoint: string, host: string, serverName: string | undefined): boolean {
+  misdirected(entryPoint: string, host: string, socket: object): boolean {
     if (!this.#hostOptions.has(entryPoint)) return false;
-    const sni = serverName ?? '';
+    const sni = serverNameOf(socket) ?? '';
     if (host.toLowerCase() === sni.toLowerCase()) return false;
     return this.optionsNameFor(entryPoint, host) !== this.optionsNameFor(entryPoint, sni);
   }
 
-  /** The fallback context for a pair under options, cached like the index's (hash of options and content). */
-  #context(cert: CertificateSpec, options: SecureContextOptions, optionsKey: string): SecureContext {
-    const hash = createHash('sha256').update('fallback\0').update(optionsKey).update('\0').update(cert.certPem).update('\0').update(cert.keyPem).digest('base64');
-    let context = this.#contexts.get(hash);
-    if (context === undefined) {
-      context = createSecureContext({ ...options, cert: cert.certPem, key: cert.keyPem });
-      this.#contexts.set(hash, context);
-      if (this.#ticketKeys !== undefined) setTicketKeys(context, this.#ticketKeys);
-    }
-    return context;
-  }
+}
+
+/** The server name (SNI) a TLS socket was handshaken for; undefined without one (or for another socket). */
+export function serverNameOf(socket: object): string | undefined {
+  const name = (socket as { servername?: unknown }).servername;
+  return typeof name === 'string' ? name : undefined;
 }
 
 /** Node keeps ticket keys on the native context (what tls.Server.setTicketKeys does for its own). */

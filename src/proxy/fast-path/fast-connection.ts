@@ -21,7 +21,6 @@
  * the parser the same way, and the bytes are parsed again when the exchange ended.
  */
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { STATUS_CODES } from 'node:http';
 import { routingPath } from '../../rules/routing-path.ts';
 import type { RouteTarget } from '../data-plane.ts';
@@ -51,8 +50,8 @@ export interface FastPathPlane {
   requestFinished(ctx: FastRequest): void;
   /** Header lines added to every answer (`name: value\r\n`…, '' for none). */
   extraHeaders(): string;
-  /** On this entry point, the Host asks for other TLS options than the server name the connection was handshaken for (421 on the full path). */
-  misdirected(entryPoint: string, host: string, serverName: string | undefined): boolean;
+  /** On this entry point, the Host asks for other TLS options than the server name the TLS socket was handshaken for (421 on the full path). */
+  misdirected(entryPoint: string, host: string, socket: object): boolean;
   /** The router may serve a request on this TLS socket: it names the options the socket was handshaken under (421 on the full path otherwise). */
   servesUnder(target: RouteTarget, socket: object): boolean;
 }
@@ -89,8 +88,6 @@ export class FastConnection implements UpstreamOwner {
   readonly socket: Socket;
   readonly #host: FastConnectionHost;
   readonly #plane: FastPathPlane;
-  /** The TLS server name (SNI) of the handshake, for the SNI check. */
-  readonly #serverName: string | undefined;
   readonly #settings: EntryPointSettings;
   readonly #clientIp: string;
   /** Arrived over TLS (the socket is the TLSSocket after its handshake). */
@@ -154,8 +151,6 @@ export class FastConnection implements UpstreamOwner {
     this.#settings = host.plane.settings(host.name);
     this.#clientIp = socket.remoteAddress ?? '';
     this.#tls = tls;
-    const servername = tls ? (socket as TLSSocket).servername : undefined;
-    this.#serverName = typeof servername === 'string' ? servername : undefined;
     const parser = new HTTPParser();
     parser.initialize(HTTPParser.REQUEST, {}, 0, 0);
     parser[ON_HEADERS] = this.#onHeaders;
@@ -370,7 +365,7 @@ export class FastConnection implements UpstreamOwner {
     if (rawQuery.includes(';')) rawQuery = rawQuery.replaceAll(';', '&');
     const ctx = new FastRequest(this.#host.name, this.#settings, this.#tls, routingHost(hostHeader), path, method, rawQuery, headers, this.#clientIp, minor === 0 ? '1.0' : '1.1', q === -1 ? '' : `?${rawQuery}`);
     // A Host asking for other TLS options than the handshake's: the full path answers 421.
-    if (this.#tls && this.#plane.misdirected(this.#host.name, ctx.host, this.#serverName)) return false;
+    if (this.#tls && this.#plane.misdirected(this.#host.name, ctx.host, this.socket)) return false;
     const target = this.#plane.route(ctx);
     if (target === null || (this.#tls && target !== undefined && !this.#plane.servesUnder(target, this.socket))) return false;
     this.#current = ctx;
